@@ -1,0 +1,45 @@
+"""Configuration: every key the service reads, with its default and why.
+
+Load order (later wins): ``DEFAULTS`` → ``instance/config.py`` → ``FLASK_*`` environment
+variables (``FLASK_SECRET_KEY=...``; values are parsed as JSON where possible) → plain
+``DATABASE_URL`` (the name every PaaS and Compose file uses) → ``test_config``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+#: Shipped so that ``flask run --debug`` works out of the box; refused in production.
+DEFAULT_SECRET_KEY: Final = "dev-only-insecure-secret-key"
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+
+DEFAULTS: Final[dict[str, Any]] = {
+    # Signs sessions and CSRF tokens. Must be overridden outside debug/testing.
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    # Signs the per-commune survey links. Defaults to a key derived from SECRET_KEY, but can be
+    # pinned separately so that rotating the session key does not invalidate printed QR posters.
+    "LINK_SECRET": None,
+    # Keys the HMAC of dossier codes; rotating it makes old dossier hashes unmatchable.
+    "DOSSIER_HASH_KEY": None,
+    # SQLAlchemy URL; None means SQLite in the instance folder.
+    "DATABASE_URL": None,
+    # Where the questionnaire definitions live (one folder per form, one file per version).
+    "QUESTIONNAIRES_DIR": str(REPO_ROOT / "questionnaires"),
+    # The address printed on QR codes and posters: what a citizen's phone will open.
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    # A survey page is a few KB; anything far larger is abuse or a broken client (answered 413).
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # Citizens may take a while at the counter; a CSRF token must outlive a slow form.
+    "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # True behind HTTPS in production (set FLASK_SESSION_COOKIE_SECURE=true).
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # Flask-Limiter storage: memory for one process, redis://127.0.0.1:6379 when scaled out.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Durations outside this range are stored as unknown rather than trusted.
+    "MAX_PLAUSIBLE_DURATION_SECONDS": 24 * 3600,
+}

@@ -1,0 +1,48 @@
+"""Friendly error pages: a citizen sees a clear Vietnamese message, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from survey_app.i18n import translate
+
+# status → (title key, body key)
+_PAGES = {
+    400: ("bad_request_title", "bad_request_body"),
+    404: ("not_found_title", "not_found_body"),
+    405: ("method_title", "bad_request_body"),
+    413: ("too_large_title", "too_large_body"),
+    429: ("rate_limited_title", "rate_limited_body"),
+}
+
+
+def render_message(status: int, title_key: str, body_key: str, **values: object) -> tuple[str, int]:
+    html = render_template(
+        "message.html", title=translate(title_key), body=translate(body_key, **values)
+    )
+    return html, status
+
+
+def _handle_http(error: HTTPException) -> tuple[str, int]:
+    status = error.code or 500
+    if status == 404 and error.description == "invalid_link":
+        return render_message(404, "invalid_link_title", "invalid_link_body")
+    title_key, body_key = _PAGES.get(status, ("bad_request_title", "bad_request_body"))
+    return render_message(status, title_key, body_key)
+
+
+def _handle_csrf(_error: CSRFError) -> tuple[str, int]:
+    return render_message(400, "bad_request_title", "csrf_body")
+
+
+def _handle_unexpected(_error: Exception) -> tuple[str, int]:
+    # Flask logs the traceback; the citizen gets a calm message and nothing internal.
+    return render_message(500, "server_error_title", "server_error_body")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,21 @@
+"""Typed SQLAlchemy 2 models, one module per aggregate."""
+
+from survey_app.models.accounts import ROLES, AuditEvent, User
+from survey_app.models.responses import Response
+from survey_app.models.rounds import QUOTA_POLICIES, RoundUnit, SurveyLink, SurveyRound
+from survey_app.models.units import UNIT_KINDS, AdminUnit, TransactionCount, unit_predecessor
+
+__all__ = [
+    "QUOTA_POLICIES",
+    "ROLES",
+    "UNIT_KINDS",
+    "AdminUnit",
+    "AuditEvent",
+    "Response",
+    "RoundUnit",
+    "SurveyLink",
+    "SurveyRound",
+    "TransactionCount",
+    "User",
+    "unit_predecessor",
+]
