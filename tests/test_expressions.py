@@ -121,7 +121,7 @@ def test_parse_builds_a_tree_of_frozen_nodes() -> None:
         Comparison(">=", Reference("age", 22), Literal(18.0)),
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
-        expression.root.operator = "or"  # type: ignore[union-attr,misc]
+        expression.root.operator = "or"  # type: ignore[misc]
 
 
 def test_references_in_reading_order_with_positions() -> None:
