@@ -1,0 +1,305 @@
+"""Weighted means, proportions and totals with linearised SEs, overall and by domain.
+
+Each estimator returns a tidy DataFrame, one row per (domain, variable[, level]): the by-columns,
+``variable`` (``level`` for proportions), ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``,
+``deff`` (R's ``deff = TRUE``), ``deff_kish`` (Kish's 1 + CV^2 of the weights), ``n`` (unweighted
+respondents with a valid answer) and ``sum_weights``. Missing answers (NaN) are item
+non-response, treated as a domain exactly as R's ``svymean(..., na.rm = TRUE)`` and ``svyby``
+do: the row stays in the design with a zero linearised value (Lumley 2010, §2.2.2).
+
+SEs hold the weights fixed (R on a ``svydesign`` built from the final weights); pass a
+:class:`analysis.greg.Calibration` to get the calibration-aware SE R reports after
+``calibrate``/``postStratify``/``rake``. Every domain and variable is computed in one pass of
+:func:`numpy.bincount` per variable (:mod:`analysis.linearization`).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.design import BoolArray, Design, DesignArrays, FloatArray, prepare_design
+from analysis.domains import Domains, define_domains
+from analysis.errors import AnalysisError
+from analysis.greg import Calibration, calibrated_variance, layout_calibration
+from analysis.intervals import Interval, check_interval, confidence_interval, interval_df
+from analysis.linearization import layout_variance, stratified_variance, sums_by
+
+VarianceFunction = Callable[[FloatArray, BoolArray], FloatArray]
+
+
+@dataclass(frozen=True)
+class EstimationContext:
+    """A design resolved against the responses, with its domains and variance function."""
+
+    design: DesignArrays
+    domains: Domains
+    variance: VarianceFunction
+
+
+def prepare_estimation(
+    responses: pd.DataFrame,
+    design: Design,
+    by: str | Sequence[str] = (),
+    calibration: Calibration | None = None,
+) -> EstimationContext:
+    """Resolve ``design`` and the ``by`` domains once, for several estimators to share."""
+    arrays = prepare_design(responses, design)
+    domains = define_domains(responses, [by] if isinstance(by, str) else by)
+    layout = layout_variance(arrays, domains)
+    if calibration is None:
+
+        def variance(influence: FloatArray, present: BoolArray) -> FloatArray:
+            return stratified_variance(influence, layout, present)
+
+    else:
+        calibrated = layout_calibration(calibration, layout)
+
+        def variance(influence: FloatArray, present: BoolArray) -> FloatArray:
+            return calibrated_variance(influence, calibrated, present)
+
+    return EstimationContext(design=arrays, domains=domains, variance=variance)
+
+
+@dataclass(frozen=True)
+class Linearised:
+    """One variable's estimate per domain, its influence values and its SRS comparison.
+
+    ``influence`` is u_i (zero outside the row's domain and for missing answers);
+    ``srs_variance`` is the variance under simple random sampling without replacement that
+    R's ``deff = TRUE`` divides by; ``present`` marks rows in a domain with a valid answer.
+    """
+
+    estimate: FloatArray
+    influence: FloatArray
+    n: FloatArray
+    sum_weights: FloatArray
+    sum_squared_weights: FloatArray
+    srs_variance: FloatArray
+    present: BoolArray
+
+
+def _divide(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient: FloatArray = np.where(denominator != 0, numerator / denominator, np.nan)
+    return quotient
+
+
+def linearise(values: FloatArray, context: EstimationContext, *, total: bool) -> Linearised:
+    """Linearise the domain mean (or total) of ``values`` (NaN = missing) in every domain.
+
+    Mean: ybar_d = sum w y / sum w over valid rows of d (a ratio estimator with the valid
+    indicator as denominator), u_i = w_i (y_i - ybar_d) / sum_d w (Lumley 2010, §2.2; Särndal
+    et al. 1992, result 5.6.1). Total: Y_d = sum w y, u_i = w_i y_i (R's svytotal).
+    SRS variance, as R's ``svymean``/``svytotal(deff = TRUE)``: s^2 (N - n) / (N n) for the
+    mean and N^2 s^2 (N - n)/(N n) for the total, s^2 = n/(n - 1) sum w (y - ybar)^2 / sum w,
+    N = sum w, n = rows with a non-zero weight.
+    """
+    weights, domain_codes = context.design.weights, context.domains.codes
+    count = context.domains.count
+    present = ~np.isnan(values) & (domain_codes >= 0)
+    index = np.where(present, domain_codes, count)
+    used_weights = np.where(present, weights, 0.0)
+    y = np.where(present, values, 0.0)
+    sum_weights = sums_by(index, used_weights, count)
+    weighted = sums_by(index, used_weights * y, count)
+    mean = _divide(weighted, sum_weights)
+    residual = np.where(present, y - np.append(mean, 0.0)[index], 0.0)
+    if total:
+        influence = used_weights * y
+    else:
+        influence = used_weights * residual / np.append(sum_weights, 1.0)[index]
+    n = sums_by(index, present, count)
+    nonzero = sums_by(index, used_weights != 0, count)
+    squares = sums_by(index, used_weights * residual * residual, count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        element_variance = nonzero / (nonzero - 1) * squares / sum_weights
+        srs = element_variance * (sum_weights - nonzero) / (sum_weights * nonzero)
+    # R returns NA (with a warning) when sum w < n: weights not scaled to the population.
+    srs = np.where((nonzero > 1) & (sum_weights >= nonzero), srs, np.nan)
+    if total:
+        srs = srs * sum_weights**2
+    return Linearised(
+        estimate=weighted if total else mean,
+        influence=influence,
+        n=n,
+        sum_weights=sum_weights,
+        sum_squared_weights=sums_by(index, used_weights * used_weights, count),
+        srs_variance=srs,
+        present=present,
+    )
+
+
+def summarise(
+    linearised: Linearised, context: EstimationContext, *, confidence: float, interval: Interval
+) -> pd.DataFrame:
+    """Return the result columns (module docstring) for one linearised variable.
+
+    V = the design variance of its influence values; ``deff`` = V / V_srs (R's deff);
+    ``deff_kish`` = n sum w^2 / (sum w)^2 (Kish 1965, §11.7).
+    """
+    variance = context.variance(linearised.influence, linearised.present)
+    df = interval_df(interval, context.design.degf)
+    # A domain without valid answers has no estimate, so no SE either (not a zero SE).
+    se = np.where(np.isnan(linearised.estimate), np.nan, np.sqrt(np.maximum(variance, 0.0)))
+    low, high = confidence_interval(linearised.estimate, se, confidence, df, interval)
+    return pd.DataFrame(
+        {
+            "estimate": linearised.estimate,
+            "se": se,
+            "ci_low": low,
+            "ci_high": high,
+            "df": np.full(se.shape, df),
+            "deff": _divide(variance, linearised.srs_variance),
+            "deff_kish": _divide(
+                linearised.n * linearised.sum_squared_weights, linearised.sum_weights**2
+            ),
+            "n": linearised.n.astype(np.int64),
+            "sum_weights": linearised.sum_weights,
+        }
+    )
+
+
+def _numeric_values(responses: pd.DataFrame, variable: str) -> FloatArray:
+    if variable not in responses.columns:
+        raise AnalysisError(f"responses have no column {variable!r} to estimate")
+    column = responses[variable]
+    if not (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
+        raise AnalysisError(
+            f"column {variable!r} holds {column.dtype} values; means and totals need numbers "
+            "(recode answer codes to scores first, or use estimate_proportions)"
+        )
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if bool(np.isinf(values).any()):
+        raise AnalysisError(f"column {variable!r} holds infinite values; fix or blank them")
+    return values
+
+
+def label_domains(domains: Domains, results: pd.DataFrame, **keys: str) -> pd.DataFrame:
+    """Prefix ``results`` (one row per domain) with the domain labels and constant ``keys``."""
+    labels = domains.labels.reset_index(drop=True)
+    for name, value in keys.items():
+        labels[name] = value
+    return pd.concat([labels, results], axis=1)
+
+
+def resolve_context(
+    responses: pd.DataFrame,
+    design: Design | EstimationContext,
+    by: str | Sequence[str],
+    calibration: Calibration | None,
+) -> EstimationContext:
+    """Return ``design`` if already prepared, else :func:`prepare_estimation` of it."""
+    if isinstance(design, EstimationContext):
+        return design
+    return prepare_estimation(responses, design, by, calibration)
+
+
+def _estimate(
+    responses: pd.DataFrame,
+    variables: Sequence[str],
+    context: EstimationContext,
+    *,
+    total: bool,
+    confidence: float,
+    interval: Interval,
+) -> pd.DataFrame:
+    check_interval(interval)
+    if interval == "logit":
+        raise AnalysisError("interval='logit' is for proportions; use 't' or 'normal'")
+    tables = []
+    for variable in variables:
+        linearised = linearise(_numeric_values(responses, variable), context, total=total)
+        results = summarise(linearised, context, confidence=confidence, interval=interval)
+        tables.append(label_domains(context.domains, results, variable=variable))
+    return pd.concat(tables, ignore_index=True)
+
+
+def estimate_means(
+    responses: pd.DataFrame,
+    variables: str | Sequence[str],
+    design: Design | EstimationContext,
+    *,
+    by: str | Sequence[str] = (),
+    confidence: float = 0.95,
+    interval: Interval = "t",
+    calibration: Calibration | None = None,
+) -> pd.DataFrame:
+    """Weighted means of numeric ``variables`` (NaN = missing), overall or by domain.
+
+    ybar = sum w y / sum w over valid answers, SE by Taylor linearisation
+    (:func:`linearise`, :mod:`analysis.linearization`), CI Wald with t(degf) or normal:
+    R's ``svyby(~y, ~by, design, svymean, na.rm = TRUE, deff = TRUE)`` and
+    ``confint(..., df = degf(design))``. ``design`` may be a prepared
+    :class:`EstimationContext` (then ``by`` and ``calibration`` are taken from it).
+    """
+    return _estimate(
+        responses,
+        [variables] if isinstance(variables, str) else variables,
+        resolve_context(responses, design, by, calibration),
+        total=False,
+        confidence=confidence,
+        interval=interval,
+    )
+
+
+def estimate_totals(
+    responses: pd.DataFrame,
+    variables: str | Sequence[str],
+    design: Design | EstimationContext,
+    *,
+    by: str | Sequence[str] = (),
+    confidence: float = 0.95,
+    interval: Interval = "t",
+    calibration: Calibration | None = None,
+) -> pd.DataFrame:
+    """Weighted totals sum w y of numeric ``variables`` over valid answers, overall or by domain.
+
+    SE by Taylor linearisation of u_i = w_i y_i (Särndal et al. 1992, result 2.8.1 with the
+    stratified form of §3.7; R's ``svytotal(na.rm = TRUE, deff = TRUE)``).
+    """
+    return _estimate(
+        responses,
+        [variables] if isinstance(variables, str) else variables,
+        resolve_context(responses, design, by, calibration),
+        total=True,
+        confidence=confidence,
+        interval=interval,
+    )
+
+
+def estimate_proportions(
+    responses: pd.DataFrame,
+    variables: str | Sequence[str],
+    design: Design | EstimationContext,
+    *,
+    by: str | Sequence[str] = (),
+    confidence: float = 0.95,
+    interval: Interval = "logit",
+    calibration: Calibration | None = None,
+) -> pd.DataFrame:
+    """Weighted share of each level of categorical ``variables`` among valid answers.
+
+    The mean of the level's indicator (R's ``svymean(~factor, na.rm = TRUE)``), one row per
+    level (sorted, as R's factor levels) with a ``level`` column; the default CI is the logit
+    interval of R's ``svyciprop(method = "logit")`` with df = degf(design).
+    """
+    check_interval(interval)
+    context = resolve_context(responses, design, by, calibration)
+    tables = []
+    for variable in [variables] if isinstance(variables, str) else variables:
+        if variable not in responses.columns:
+            raise AnalysisError(f"responses have no column {variable!r} to estimate")
+        codes, levels = pd.factorize(responses[variable], sort=True)
+        missing = codes < 0
+        for position, level in enumerate(levels):
+            indicator = np.where(missing, np.nan, (codes == position).astype(np.float64))
+            linearised = linearise(indicator, context, total=False)
+            results = summarise(linearised, context, confidence=confidence, interval=interval)
+            tables.append(
+                label_domains(context.domains, results, variable=variable, level=str(level))
+            )
+    if not tables:
+        raise AnalysisError(f"column(s) {variables!r} have no answers to tabulate")
+    return pd.concat(tables, ignore_index=True)

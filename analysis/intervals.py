@@ -1,0 +1,88 @@
+"""Confidence intervals for linearised estimates: Wald (normal or Student t) and logit.
+
+Wald: estimate +/- q se with q the normal quantile, or Student t with the design degrees of
+freedom (#PSUs - #strata, R's ``degf``), as R's ``confint(svymean(...), df = degf(design))``
+(Lumley 2010, §2.3). Logit, for proportions: expit(logit(p) +/- q se / (p (1 - p))), the
+delta-method Wald interval on the logit scale that R's ``svyciprop(method = "logit")`` gets from
+an intercept-only quasi-binomial ``svyglm`` (Lumley 2010, §2.3.1; Korn & Graubard 1998).
+"""
+
+from typing import Literal, get_args
+
+import numpy as np
+from scipy import special, stats
+
+from analysis.design import FloatArray
+from analysis.errors import AnalysisError
+
+Interval = Literal["t", "normal", "logit"]
+
+
+def check_confidence(confidence: float) -> None:
+    """Raise unless 0 < confidence < 1."""
+    if not 0.0 < confidence < 1.0:
+        raise AnalysisError(f"confidence={confidence!r} must lie strictly between 0 and 1 (0.95)")
+
+
+def check_interval(interval: str) -> None:
+    """Raise unless ``interval`` names an interval method."""
+    if interval not in get_args(Interval):
+        raise AnalysisError(
+            f"interval={interval!r} is not a method; use one of {', '.join(get_args(Interval))}"
+        )
+
+
+def interval_df(interval: Interval, degf: int) -> float:
+    """Degrees of freedom of the interval: inf for ``normal``, else the design's degf."""
+    if interval == "normal":
+        return float("inf")
+    if degf < 1:
+        raise AnalysisError(
+            f"the design has {degf} degrees of freedom (#PSUs - #strata), too few for a "
+            "t interval; use interval='normal' or a design with more PSUs than strata"
+        )
+    return float(degf)
+
+
+def critical_value(confidence: float, df: float) -> float:
+    """Two-sided quantile: Student t with ``df`` degrees of freedom (normal when df is inf)."""
+    check_confidence(confidence)
+    upper = 0.5 + confidence / 2.0
+    if np.isinf(df):
+        return float(stats.norm.ppf(upper))
+    return float(stats.t.ppf(upper, df))
+
+
+def wald_interval(
+    estimate: FloatArray, se: FloatArray, confidence: float, df: float
+) -> tuple[FloatArray, FloatArray]:
+    """Return (low, high) = estimate -/+ q se."""
+    half = critical_value(confidence, df) * se
+    return estimate - half, estimate + half
+
+
+def logit_interval(
+    proportion: FloatArray, se: FloatArray, confidence: float, df: float
+) -> tuple[FloatArray, FloatArray]:
+    """Return (low, high) = expit(logit(p) -/+ q se / (p (1 - p))), inside [0, 1].
+
+    At p = 0 or 1 (no variation, se = 0) the interval collapses to the point, the limit of the
+    formula.
+    """
+    inside = (proportion > 0.0) & (proportion < 1.0)
+    p = np.where(inside, proportion, 0.5)
+    half = critical_value(confidence, df) * se / (p * (1.0 - p))
+    centre = special.logit(p)
+    low = np.where(inside, special.expit(centre - half), proportion)
+    high = np.where(inside, special.expit(centre + half), proportion)
+    return low, high
+
+
+def confidence_interval(
+    estimate: FloatArray, se: FloatArray, confidence: float, df: float, interval: Interval
+) -> tuple[FloatArray, FloatArray]:
+    """Return (low, high) for the named ``interval`` method."""
+    check_interval(interval)
+    if interval == "logit":
+        return logit_interval(estimate, se, confidence, df)
+    return wald_interval(estimate, se, confidence, df)
