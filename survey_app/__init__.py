@@ -28,7 +28,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "survey.sqlite3")
 
     from survey_app import cli, db, errors, i18n, navigation, security
-    from survey_app.blueprints import admin, auth, staff, survey
+    from survey_app.blueprints import (
+        admin,
+        auth,
+        exports,
+        monitoring,
+        par,
+        quotas,
+        results,
+        staff,
+        survey,
+    )
     from survey_app.questionnaires import load_catalog
 
     db.init_app(app)
@@ -38,7 +48,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-    for blueprint in (survey.bp, auth.bp, staff.bp, admin.bp):
+    for blueprint in (
+        survey.bp,
+        auth.bp,
+        staff.bp,
+        admin.bp,
+        results.bp,
+        exports.bp,
+        par.bp,
+        monitoring.bp,
+        quotas.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.get("/healthz")
@@ -52,6 +72,6 @@ def _check_secrets(app: Flask) -> None:
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
         raise RuntimeError(
             "Refusing to start with the default SECRET_KEY outside debug/testing: set "
-            "FLASK_SECRET_KEY or SECRET_KEY in instance/config.py (the `setup-demo` command "
-            "writes a random one)."
+            "FLASK_SECRET_KEY or SECRET_KEY in instance/config.py ("
+            "python -m survey_app.instance_setup, run by scripts/run.sh, writes random ones)."
         )

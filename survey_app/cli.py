@@ -17,9 +17,13 @@ from sqlalchemy.orm import Session
 from survey_app import audit, links, migrate
 from survey_app.accounts import AccountProblem, create_user, hash_password
 from survey_app.db import session_scope
+from survey_app.demo_responses import seed_demo_responses
 from survey_app.exports import write_raw_csv
-from survey_app.models import ROLES, AdminUnit, SurveyRound, User
+from survey_app.models import ROLES, AdminUnit, Response, SurveyRound, User
+from survey_app.par_cli import load_par_demo
 from survey_app.qr import qr_png, qr_svg
+from survey_app.quota_commands import compute_targets_command
+from survey_app.quota_targets import TargetPlan, compute_targets
 from survey_app.rounds import RoundProblem, create_round, round_by_code
 from survey_app.units_import import ImportProblems, import_counts, import_units
 
@@ -283,6 +287,8 @@ DEMO_STAFF = (
     ("admin", "admin", "Quản trị hệ thống", None),
     ("noivu", "district_officer", "Phòng Nội vụ Hương Sơn", None),
     ("phantich", "analyst", "Chuyên viên phân tích", None),
+    ("hoidong", "council_member", "Thành viên Hội đồng thẩm định", None),
+    ("chutich", "chairman", "Chủ tịch UBND huyện", None),
     ("xa.songiang", "commune_officer", "Cán bộ xã Sơn Giang", "439-son-giang"),
 )
 
@@ -310,15 +316,37 @@ def ensure_demo_staff(session: Session) -> list[tuple[str, str, str]]:
 
 @click.command("setup-demo")
 @click.option("--qr-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--sample-responses",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help='Synthetic responses (channel "demo") added if the demo round has none.',
+)
 @with_appcontext
-def setup_demo_command(qr_dir: Path | None) -> None:
+def setup_demo_command(qr_dir: Path | None, sample_responses: int) -> None:
     """Migrate, load the Hương Sơn demo round, write its QR codes and print where to start."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
     out = qr_dir or Path(current_app.instance_path) / "qr"
     with session_scope() as session:
-        survey_round = load_demo(session, dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        survey_round = load_demo(session, now)
+        par_round_code = load_par_demo(session, now, survey_round.code).code
         rows = write_qr_folder(session, survey_round, out)
         staff = ensure_demo_staff(session)
+        if all(round_unit.target is None for round_unit in survey_round.units):
+            compute_targets(session, survey_round, TargetPlan(), actor_name="setup-demo")
+        seeded = 0
+        has_responses = session.scalar(
+            select(Response.id).where(Response.round_id == survey_round.id).limit(1)
+        )
+        if sample_responses and has_responses is None:
+            questionnaire = current_app.extensions["questionnaires"].get(
+                survey_round.form_id, survey_round.form_version
+            )
+            seeded = seed_demo_responses(
+                session, survey_round, questionnaire, sample_responses, now=now
+            )
     first_code, first_url = rows[0]
     click.echo(
         f"Demo round {DEMO_ROUND}: {len(rows)} communes (transaction counts are illustrative)."
@@ -326,6 +354,9 @@ def setup_demo_command(qr_dir: Path | None) -> None:
     click.echo(f"Citizen form for {first_code}: {first_url}")
     click.echo(f"Poster: {first_url}/poster")
     click.echo(f"QR codes and links.csv: {out}")
+    if seeded:
+        click.echo(f'Added {seeded} synthetic responses (channel "demo") for the dashboards.')
+    click.echo(f"PAR Index round {par_round_code}: self-assessment open for the demo communes.")
     base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
     click.echo(f"Staff login: {base}/staff/login (passwords are new at every setup-demo):")
     for username, role, password in staff:
@@ -344,6 +375,7 @@ COMMANDS = (
     export_responses_command,
     setup_demo_command,
     create_user_command,
+    compute_targets_command,
 )
 
 

@@ -42,4 +42,21 @@ DEFAULTS: Final[dict[str, Any]] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     # Durations outside this range are stored as unknown rather than trusted.
     "MAX_PLAUSIBLE_DURATION_SECONDS": 24 * 3600,
+    # Monitoring flags a response answered faster than this as "too fast" (counted when the
+    # dashboard is shown, from duration_seconds: changing it re-classifies every response).
+    "QUALITY_MIN_SECONDS": 60,
+    # Calendar days (responses per day, pace, projected completion) are counted in this zone;
+    # a response's day is fixed when it is stored.
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    # Results resting on fewer respondents are flagged or suppressed (DESIGN.md: small cells).
+    "RESULTS_MIN_N": 30,
+    # "flag" shows small-sample estimates marked; "suppress" hides them (pages and exports).
+    "RESULTS_SMALL_N_POLICY": "flag",
+    # Default weighting after N_h/n_h: adjustment "none" | "poststratify" | "rake", optional
+    # trim_lower/trim_upper (multiples of the mean weight), min_cell (pool sparser cells).
+    "RESULTS_WEIGHTING": {"adjustment": "rake", "min_cell": 5},
+    # Per-round overrides of RESULTS_WEIGHTING, keyed by round code.
+    "RESULTS_ROUND_WEIGHTING": {},
+    # pyreadstat writes a .sav from an in-memory table, so SPSS exports are capped.
+    "EXPORT_SAV_MAX_ROWS": 500_000,
 }

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # A naming convention makes constraint names deterministic, so Alembic can drop and alter them
@@ -37,10 +37,23 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option for ``Session.connection()``: begin the transaction holding SQLite's write
+#: lock (BEGIN IMMEDIATE), so a read-then-write sequence (count a quota, then insert) cannot
+#: interleave with another writer's. Ignored on other backends, which lock rows instead.
+SQLITE_BEGIN_IMMEDIATE = "sqlite_begin_immediate"
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # pysqlite itself would BEGIN (deferred) only before the first INSERT, after the reads.
+    if connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def build_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 

@@ -12,6 +12,8 @@ from typing import Final
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from survey_app.local_time import format_local
+
 LANGUAGES: Final = ("vi", "en")
 DEFAULT_LANGUAGE: Final = "vi"
 
@@ -33,7 +35,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Your answers have been recorded. They help the commune improve its service.",
     },
     "receipt_code": {"vi": "Mã phiếu", "en": "Receipt code"},
-    "received_at": {"vi": "Thời gian ghi nhận (UTC)", "en": "Recorded at (UTC)"},
+    "received_at": {"vi": "Thời gian ghi nhận", "en": "Recorded at"},
     "invalid_link_title": {"vi": "Đường dẫn không hợp lệ", "en": "This link is not valid"},
     "invalid_link_body": {
         "vi": "Đường dẫn hoặc mã QR này không còn hiệu lực. Vui lòng quét lại mã QR được dán "
@@ -43,13 +45,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "not_open_title": {"vi": "Đợt khảo sát chưa bắt đầu", "en": "The survey has not started"},
     "not_open_body": {
-        "vi": "Đợt khảo sát bắt đầu lúc {opens} (UTC). Xin cảm ơn Ông/Bà đã quan tâm.",
-        "en": "The survey opens at {opens} (UTC). Thank you for your interest.",
+        "vi": "Đợt khảo sát bắt đầu lúc {opens}. Xin cảm ơn Ông/Bà đã quan tâm.",
+        "en": "The survey opens at {opens}. Thank you for your interest.",
     },
     "closed_title": {"vi": "Đợt khảo sát đã kết thúc", "en": "The survey has closed"},
     "closed_body": {
-        "vi": "Đợt khảo sát đã kết thúc lúc {closes} (UTC). Xin cảm ơn Ông/Bà đã quan tâm.",
-        "en": "The survey closed at {closes} (UTC). Thank you for your interest.",
+        "vi": "Đợt khảo sát đã kết thúc lúc {closes}. Xin cảm ơn Ông/Bà đã quan tâm.",
+        "en": "The survey closed at {closes}. Thank you for your interest.",
     },
     "quota_full_title": {"vi": "Đã đủ số phiếu", "en": "Enough answers collected"},
     "quota_full_body": {
@@ -132,4 +134,5 @@ def translate(key: str, language: str | None = None, /, **values: object) -> str
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["t"] = translate
+    app.jinja_env.filters["local_time"] = format_local
     app.jinja_env.globals["current_language"] = current_language

@@ -15,7 +15,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from survey_app.models import AdminUnit, SurveyLink, SurveyRound
 from survey_app.models.types import utcnow
@@ -46,7 +46,11 @@ def resolve_token(session: Session, token: str) -> SurveyLink | None:
     link_id, signature = match.groups()
     if not hmac.compare_digest(signature, _signature(link_id)):
         return None
-    link = session.get(SurveyLink, link_id)
+    # Every page needs the round (open period, questionnaire) and most the unit's name: one
+    # query with joins instead of a lazy load for each.
+    link = session.get(
+        SurveyLink, link_id, options=(joinedload(SurveyLink.round), joinedload(SurveyLink.unit))
+    )
     if link is None or link.revoked_at is not None:
         return None
     return link

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from survey_app.models import ROLES
+
 ROLE_LABELS = {
     "admin": "Quản trị",
     "district_officer": "Phòng Nội vụ",
@@ -18,6 +20,7 @@ ROLE_LABELS = {
 NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("admin.users", "Tài khoản", ("admin",)),
     ("admin.audit_log", "Nhật ký", ("admin",)),
+    ("par.rounds", "Chỉ số CCHC", ROLES),  # every role; commune officers see their own unit
 )
 
 
@@ -28,7 +31,12 @@ def staff_nav() -> list[tuple[str, str]]:
 
 
 # Per-round pages linked from the round list: (endpoint taking round_code, label, roles).
-ROUND_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+ROUND_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("results.index", "Kết quả", ROLES),  # every role; commune officers see their own unit
+    ("exports.index", "Xuất dữ liệu", ROLES),  # every role; routes scope and restrict formats
+    ("monitoring.district", "Theo dõi", ROLES),  # every role; commune officers see their own unit
+    ("quotas.targets", "Chỉ tiêu", ("admin", "district_officer")),
+)
 
 
 def round_links() -> list[tuple[str, str]]:

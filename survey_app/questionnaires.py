@@ -68,7 +68,8 @@ def load_questionnaire(path: Path | str) -> Questionnaire:
 def load_catalog(root: Path) -> Catalog:
     """Load every `<form_id>/<version>.toml` under `root`, checking folder and file names.
 
-    Problems of all files are raised together. Folders starting with '.' or '_' are skipped.
+    Problems of all files are raised together. Folders starting with '.' or '_', and the
+    criteria/ folder of PAR criteria sets, are skipped.
     """
     if not root.is_dir():
         problem = Problem(str(root), "folder", "is not a folder", "point it at questionnaires/")
@@ -76,7 +77,8 @@ def load_catalog(root: Path) -> Catalog:
     problems: list[Problem] = []
     forms: dict[str, dict[str, Questionnaire]] = {}
     for folder in sorted(root.iterdir()):
-        if not folder.is_dir() or folder.name.startswith((".", "_")):
+        # criteria/ holds the PAR criteria sets, which have their own loader (survey_app.criteria).
+        if not folder.is_dir() or folder.name.startswith((".", "_")) or folder.name == "criteria":
             continue
         for path in sorted(folder.glob("*.toml")):
             questionnaire, file_problems = _load(path)

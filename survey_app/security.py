@@ -9,7 +9,7 @@ import unicodedata
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -21,7 +21,11 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template, citizen pages
+    # included; with "strong" protection that resets the citizen's session (and its CSRF token).
+    # A lazy proxy loads the user only where a staff template actually uses it.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     # "strong" drops the session if the client's fingerprint changes (a stolen cookie).

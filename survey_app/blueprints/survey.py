@@ -16,10 +16,12 @@ from survey_app.errors import render_message
 from survey_app.forms import META_FIELDS, SurveyPageForm
 from survey_app.i18n import current_language
 from survey_app.links import public_url, resolve_token
+from survey_app.local_time import format_local
 from survey_app.models import SurveyLink
 from survey_app.models.types import utcnow
 from survey_app.qr import qr_png, qr_svg
 from survey_app.questionnaires import Questionnaire, unknown_fields, validate_answers
+from survey_app.quota_check import unit_is_full
 
 bp = Blueprint("survey", __name__, url_prefix="/s")
 
@@ -42,20 +44,22 @@ def _questionnaire(link: SurveyLink) -> Questionnaire:
 def _round_closed_page(link: SurveyLink, status: int) -> tuple[str, int] | None:
     state = link.round.status_at(utcnow())
     if state == "not_open":
-        opens = link.round.opens_at.strftime("%d/%m/%Y %H:%M")
+        opens = format_local(link.round.opens_at)
         return render_message(status, "not_open_title", "not_open_body", opens=opens)
     if state == "closed":
-        closes = link.round.closes_at.strftime("%d/%m/%Y %H:%M")
+        closes = format_local(link.round.closes_at)
         return render_message(status, "closed_title", "closed_body", closes=closes)
     return None
 
 
 def _relevant_pages(questionnaire: Questionnaire, values: dict[str, Any]) -> list[int]:
     """Pages with at least one relevant question: a page of skipped questions is not shown."""
+    # One pass over the form: asking is_relevant per question would redo it for each of them.
+    shown = questionnaire.relevance(values)
     return [
         index
         for index, section in enumerate(questionnaire.sections)
-        if any(questionnaire.is_relevant(q, values) for q in section.questions)
+        if any(shown[q.name] for q in section.questions)
     ]
 
 
@@ -104,6 +108,11 @@ def start(token: str) -> PageResult:
     closed = _round_closed_page(link, 200)
     if closed is not None:
         return closed
+    if link.round.quota_policy == "close" and unit_is_full(
+        get_session(), link.round_id, link.unit_id
+    ):
+        # Say so before the citizen spends five minutes on answers that would not be stored.
+        return render_message(200, "quota_full_title", "quota_full_body")
     questionnaire = _questionnaire(link)
     form = SurveyPageForm(
         formdata=None,
@@ -122,14 +131,14 @@ def answer(token: str) -> PageResult:
     form = SurveyPageForm()
     if not form.validate():
         abort(400)
-    existing = collection.find_submission(get_session(), form.submission_id.data)
-    if existing is not None:
-        if existing.round_id != link.round_id or existing.unit_id != link.unit_id:
-            abort(400)
-        return _to_receipt(token, existing.submission_id, form.lang.data)
+    # A final submit needs no look-up of its own: the INSERT's unique submission_id answers
+    # "already stored?" (record_response). Other actions look first, so a citizen who comes back
+    # to an earlier page after submitting is shown the receipt rather than the form.
+    if form.action.data != "submit" and (stored := _receipt_if_stored(link, token, form)):
+        return stored
     closed = _round_closed_page(link, 403)
     if closed is not None:
-        return closed
+        return _receipt_if_stored(link, token, form) or closed
     questionnaire = _questionnaire(link)
     answer_names = set(flask_request.form.keys()) - META_FIELDS
     if unknown_fields(questionnaire, answer_names):
@@ -189,7 +198,20 @@ def _submit(
         return render_message(409, "dossier_used_title", "dossier_used_body")
     except collection.SubmissionConflict:
         abort(400)
+    except collection.QuotaClosed:
+        return render_message(409, "quota_full_title", "quota_full_body")
     return _to_receipt(token, recorded.response.submission_id, form.lang.data)
+
+
+def _receipt_if_stored(
+    link: SurveyLink, token: str, form: SurveyPageForm
+) -> WerkzeugResponse | None:
+    existing = collection.find_submission(get_session(), form.submission_id.data)
+    if existing is None:
+        return None
+    if existing.round_id != link.round_id or existing.unit_id != link.unit_id:
+        abort(400)
+    return _to_receipt(token, existing.submission_id, form.lang.data)
 
 
 def _first_page_with(questionnaire: Questionnaire, errors: dict[str, str]) -> int:
