@@ -9,10 +9,7 @@ questionnaires/README.md ("PAR criteria sets"); files live in questionnaires/cri
 
 from __future__ import annotations
 
-import hashlib
-import re
 import sys
-import tomllib
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -46,6 +43,7 @@ from survey_app.questionnaire_reading import (
     Entry,
     suggest,
 )
+from survey_app.versioned_files import in_file_order, load_versioned, read_toml
 
 __all__ = [
     "CriteriaCatalog",
@@ -78,73 +76,22 @@ def load_criteria_catalog(root: Path) -> CriteriaCatalog:
     """
     if not root.exists():
         return CriteriaCatalog(MappingProxyType({}))
-    problems: list[Problem] = []
-    sets: dict[str, dict[str, CriteriaSet]] = {}
-    for folder in sorted(root.iterdir()):
-        if not folder.is_dir() or folder.name.startswith((".", "_")):
-            continue
-        for path in sorted(folder.glob("*.toml")):
-            criteria_set, file_problems = _load(path)
-            problems.extend(file_problems)
-            if criteria_set is None:
-                continue
-            if criteria_set.set_id != folder.name:
-                problems.append(
-                    Problem(
-                        str(path),
-                        "settings",
-                        f"set_id '{criteria_set.set_id}' does not match its folder '{folder.name}'",
-                        f"move the file to a folder named {criteria_set.set_id}/, or set "
-                        f'set_id = "{folder.name}"',
-                    )
-                )
-            if criteria_set.version != path.stem:
-                problems.append(
-                    Problem(
-                        str(path),
-                        "settings",
-                        f"version '{criteria_set.version}' does not match the file name",
-                        f"name the file {criteria_set.version}.toml; a published version never "
-                        "changes, so publish edits as a new version file",
-                    )
-                )
-            sets.setdefault(folder.name, {})[path.stem] = criteria_set
+    sets, problems = load_versioned(
+        root, _load, lambda criteria_set: (criteria_set.set_id, criteria_set.version), "set_id"
+    )
     if problems:
         raise CriteriaError(problems)
     return CriteriaCatalog(MappingProxyType({k: MappingProxyType(v) for k, v in sets.items()}))
 
 
 def _load(path: Path) -> tuple[CriteriaSet | None, list[Problem]]:
-    file = str(path)
-    try:
-        content = path.read_bytes()
-        source = content.decode("utf-8")
-    except OSError as error:
-        return None, [Problem(file, "file", f"cannot be read ({error.strerror})", "check the path")]
-    except UnicodeDecodeError:
-        return None, [Problem(file, "file", "is not UTF-8 text", "save the file as UTF-8")]
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as error:
-        where = re.search(r"\(at (line \d+, column \d+)\)", str(error))
-        message = re.sub(r"\s*\(at .*\)$", "", str(error))
-        return None, [
-            Problem(
-                file,
-                where.group(1) if where else "file",
-                f"not valid TOML: {message}",
-                'check quotes and brackets; texts are written "...", entries [[criteria]]',
-            )
-        ]
-    reader = CriteriaReader(file, source)
-    criteria_set = _build(reader, data, hashlib.sha256(content).hexdigest())
-    problems = sorted(reader.problems, key=_line_of)
+    toml, problems = read_toml(path, "[[criteria]]")
+    if toml is None:
+        return None, problems
+    reader = CriteriaReader(toml.file, toml.source)
+    criteria_set = _build(reader, toml.data, toml.sha256)
+    problems = in_file_order(reader.problems)
     return (None if problems else criteria_set), problems
-
-
-def _line_of(problem: Problem) -> int:
-    line = re.search(r"\(line (\d+)\)", problem.location)
-    return int(line.group(1)) if line else 0
 
 
 def _build(reader: CriteriaReader, data: dict[str, object], sha256: str) -> CriteriaSet:

@@ -7,10 +7,7 @@ problems at once. The format and the error catalog are documented in questionnai
 
 from __future__ import annotations
 
-import hashlib
-import re
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -38,6 +35,7 @@ from survey_app.questionnaire_reading import (
     suggest,
 )
 from survey_app.questionnaire_survey import read_survey
+from survey_app.versioned_files import in_file_order, load_versioned, read_toml
 
 __all__ = [
     "Catalog",
@@ -74,76 +72,27 @@ def load_catalog(root: Path) -> Catalog:
     if not root.is_dir():
         problem = Problem(str(root), "folder", "is not a folder", "point it at questionnaires/")
         raise QuestionnaireError([problem])
-    problems: list[Problem] = []
-    forms: dict[str, dict[str, Questionnaire]] = {}
-    for folder in sorted(root.iterdir()):
+    forms, problems = load_versioned(
+        root,
+        _load,
+        lambda questionnaire: (questionnaire.form_id, questionnaire.version),
+        "form_id",
         # criteria/ holds the PAR criteria sets, which have their own loader (survey_app.criteria).
-        if not folder.is_dir() or folder.name.startswith((".", "_")) or folder.name == "criteria":
-            continue
-        for path in sorted(folder.glob("*.toml")):
-            questionnaire, file_problems = _load(path)
-            problems.extend(file_problems)
-            if questionnaire is None:
-                continue
-            if questionnaire.form_id != folder.name:
-                problems.append(
-                    Problem(
-                        str(path),
-                        "settings",
-                        f"form_id '{questionnaire.form_id}' does not match its folder "
-                        f"'{folder.name}'",
-                        f"move the file to a folder named {questionnaire.form_id}/, or set "
-                        f'form_id = "{folder.name}"',
-                    )
-                )
-            if questionnaire.version != path.stem:
-                problems.append(
-                    Problem(
-                        str(path),
-                        "settings",
-                        f"version '{questionnaire.version}' does not match the file name",
-                        f"name the file {questionnaire.version}.toml; a published version never "
-                        "changes, so publish edits as a new version file",
-                    )
-                )
-            forms.setdefault(folder.name, {})[path.stem] = questionnaire
+        skip={"criteria"},
+    )
     if problems:
         raise QuestionnaireError(problems)
     return Catalog(MappingProxyType({k: MappingProxyType(v) for k, v in forms.items()}))
 
 
 def _load(path: Path) -> tuple[Questionnaire | None, list[Problem]]:
-    file = str(path)
-    try:
-        content = path.read_bytes()
-        source = content.decode("utf-8")
-    except OSError as error:
-        return None, [Problem(file, "file", f"cannot be read ({error.strerror})", "check the path")]
-    except UnicodeDecodeError:
-        return None, [Problem(file, "file", "is not UTF-8 text", "save the file as UTF-8")]
-    try:
-        data = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as error:
-        where = re.search(r"\(at (line \d+, column \d+)\)", str(error))
-        message = re.sub(r"\s*\(at .*\)$", "", str(error))
-        return None, [
-            Problem(
-                file,
-                where.group(1) if where else "file",
-                f"not valid TOML: {message}",
-                'check quotes and brackets; texts are written "...", entries [[survey]]',
-            )
-        ]
-    reader = TableReader(file, source)
-    questionnaire = _build(reader, data, hashlib.sha256(content).hexdigest())
-    # Report in file order (settings first), whatever order the checks ran in.
-    problems = sorted(reader.problems, key=_line_of)
+    toml, problems = read_toml(path, "[[survey]]")
+    if toml is None:
+        return None, problems
+    reader = TableReader(toml.file, toml.source)
+    questionnaire = _build(reader, toml.data, toml.sha256)
+    problems = in_file_order(reader.problems)
     return (None if problems else questionnaire), problems
-
-
-def _line_of(problem: Problem) -> int:
-    line = re.search(r"\(line (\d+)\)", problem.location)
-    return int(line.group(1)) if line else 0
 
 
 def _build(reader: TableReader, data: dict[str, object], sha256: str) -> Questionnaire:
