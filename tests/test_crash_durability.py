@@ -74,7 +74,8 @@ def test_acknowledged_response_survives_sigkill(tmp_path: Path, sqlite_url: str)
         deadline = time.monotonic() + 30
         while True:
             try:
-                page = opener.open(f"{base}/s/{link.token}").read().decode()
+                with opener.open(f"{base}/s/{link.token}") as first_page:
+                    page = first_page.read().decode()
                 break
             except (urllib.error.URLError, ConnectionError):
                 assert time.monotonic() < deadline, "gunicorn did not start"
@@ -92,6 +93,7 @@ def test_acknowledged_response_survives_sigkill(tmp_path: Path, sqlite_url: str)
         # Redirects are not followed, so the 303 receipt redirect surfaces as an HTTPError.
         with pytest.raises(urllib.error.HTTPError) as reply:
             opener.open(f"{base}/s/{link.token}", data=body)
+        reply.value.close()
         assert reply.value.code == 303
     finally:
         # No graceful shutdown: the master and its worker die at once.
