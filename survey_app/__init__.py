@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         exports,
         monitoring,
         par,
+        posters,
         quotas,
         results,
         staff,
@@ -58,6 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         par.bp,
         monitoring.bp,
         quotas.bp,
+        posters.bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -36,6 +36,7 @@ ROUND_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("exports.index", "Xuất dữ liệu", ROLES),  # every role; routes scope and restrict formats
     ("monitoring.district", "Theo dõi", ROLES),  # every role; commune officers see their own unit
     ("quotas.targets", "Chỉ tiêu", ("admin", "district_officer")),
+    ("posters.print_all", "Áp phích QR", ("admin", "district_officer", "commune_officer")),
 )
 
 

@@ -12,6 +12,7 @@ from flask.testing import FlaskCliRunner
 from PIL import Image
 
 from tests.factories import demo_link
+from tests.staff_factories import logged_in_client
 
 
 def test_export_qr_writes_decodable_images_and_csv(
@@ -61,3 +62,18 @@ def test_unknown_round_is_a_clear_cli_error(runner: FlaskCliRunner, tmp_path: Pa
     result = runner.invoke(args=["export-qr", "--round", "NOPE", "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "no round with code 'NOPE'" in result.output
+
+
+def test_staff_print_all_posters(app: Flask) -> None:
+    demo_link(app)
+    district = logged_in_client(app, "district_officer")
+    page = district.get("/staff/rounds/SIPAS-2021-HUONG-SON/posters/")
+    assert page.status_code == 200
+    assert page.text.count('class="poster-sheet"') == 25
+    assert "page-break-after:always" in page.text
+    assert page.text.count("https://khaosat.example.vn/s/") == 25
+    commune = logged_in_client(app, "commune_officer", "439-son-giang")
+    own = commune.get("/staff/rounds/SIPAS-2021-HUONG-SON/posters/")
+    assert own.text.count('class="poster-sheet"') == 1
+    assert "Xã Sơn Giang" in own.text
+    assert "Thị trấn Phố Châu" not in own.text

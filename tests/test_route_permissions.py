@@ -83,6 +83,12 @@ GET_ROUTES = (
         f"/staff/rounds/{R}/exports/estimates.csv?unit={OTHER}",
         ALL,
     ),
+    Route(
+        "posters.print_all",
+        f"/staff/rounds/{R}/posters/",
+        None,
+        ("admin", "district_officer", "commune_officer"),
+    ),
     Route("par.rounds", "/staff/par/", None, ALL),
     Route("par.round_overview", f"/staff/par/{P}/", None, ALL, commune_redirect=True),
     Route("par.assessment", f"/staff/par/{P}/{OWN}/", f"/staff/par/{P}/{OTHER}/", ALL),
