@@ -22,19 +22,9 @@ CENT = Decimal("0.01")
 class CriteriaReader(TableReader):
     """The questionnaire reader, locating entries by their `code` instead of `name`."""
 
-    def entries(self, data: dict[str, object], key: str) -> list[Entry]:
-        raw = data.get(key, [])
-        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
-            self.report(key, f"'{key}' must be a list of tables", f"write each entry as [[{key}]]")
-            return []
-        lines = self.lines.get(key, [])
-        entries = []
-        for index, table in enumerate(raw):
-            code = table.get("code")
-            label = f" '{code}'" if isinstance(code, str) else ""
-            line = f" (line {lines[index]})" if len(lines) == len(raw) else ""
-            entries.append(Entry(table, f"{key}[{index + 1}]{label}{line}"))
-        return entries
+    def entry_names(self, key: str, table: dict[str, object]) -> list[str]:
+        code = table.get("code")
+        return [code] if isinstance(code, str) else []
 
 
 @dataclass

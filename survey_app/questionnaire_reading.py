@@ -78,9 +78,7 @@ class TableReader:
         lines = self.lines.get(key, [])
         entries = []
         for index, table in enumerate(raw):
-            names = [table[k] for k in ("list_name", "name") if isinstance(table.get(k), str)]
-            if key != "choices":
-                names = names[-1:]
+            names = self.entry_names(key, table)
             label = "".join(f" '{name}'" for name in names)
             # Line numbers only when every entry is a [[key]] header (not an inline array).
             line = f" (line {lines[index]})" if len(lines) == len(raw) else ""
@@ -89,6 +87,11 @@ class TableReader:
                 self.first_seen.setdefault((key, names[0]), location)
             entries.append(Entry(table, location))
         return entries
+
+    def entry_names(self, key: str, table: dict[str, object]) -> list[str]:
+        """What names an entry in its location: a choice by list and code, others by name."""
+        names = [str(table[k]) for k in ("list_name", "name") if isinstance(table.get(k), str)]
+        return names if key == "choices" else names[-1:]
 
     def table(self, data: dict[str, object], key: str) -> Entry:
         raw = data.get(key)
