@@ -18,7 +18,7 @@ from survey_app import audit
 from survey_app.criteria import CriteriaCatalog, CriteriaSet, load_criteria_catalog
 from survey_app.models import AdminUnit, SurveyRound, User
 from survey_app.models.par import NO_SURVEY_RULES, ParAssessment, ParRound, ParScore
-from survey_app.rounds import round_by_code, units_valid_during
+from survey_app.rounds import round_by_code, units_by_code, units_valid_during
 
 #: Ready-made bands. The thresholds of "tot-kha" vary by province (DOMAIN.md §2) and are
 #: illustrative; "nhom-a-b" are the national groups of 876/QĐ-BNV (A ≥ 90 %, B 80–<90 %).
@@ -178,14 +178,9 @@ def _units(
     survey_round: SurveyRound | None,
 ) -> list[AdminUnit]:
     if unit_codes:
-        found = {
-            u.code: u
-            for u in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(unit_codes)))
-        }
-        unknown = [c for c in unit_codes if c not in found]
+        units, unknown = units_by_code(session, unit_codes)
         if unknown:
             raise ParRoundProblem(f"unknown unit code(s): {', '.join(unknown)}")
-        units = [found[c] for c in dict.fromkeys(unit_codes)]
     elif survey_round is not None:
         units = sorted((ru.unit for ru in survey_round.units), key=lambda u: u.code)
     else:

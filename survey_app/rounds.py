@@ -32,6 +32,15 @@ def units_valid_during(
     return list(session.scalars(query.order_by(AdminUnit.code)))
 
 
+def units_by_code(session: Session, unit_codes: Sequence[str]) -> tuple[list[AdminUnit], list[str]]:
+    """The units named, in the order given and each once, and the codes that name no unit."""
+    found = {
+        u.code: u for u in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(unit_codes)))
+    }
+    unknown = [c for c in unit_codes if c not in found]
+    return [found[c] for c in dict.fromkeys(unit_codes) if c in found], unknown
+
+
 def create_round(
     session: Session,
     catalog: Catalog,
@@ -58,14 +67,9 @@ def create_round(
     if session.scalar(select(SurveyRound.id).where(SurveyRound.code == code)) is not None:
         raise RoundProblem(f"a round with code '{code}' already exists")
     if unit_codes:
-        found = {
-            u.code: u
-            for u in session.scalars(select(AdminUnit).where(AdminUnit.code.in_(unit_codes)))
-        }
-        unknown = [c for c in unit_codes if c not in found]
+        units, unknown = units_by_code(session, unit_codes)
         if unknown:
             raise RoundProblem(f"unknown unit code(s): {', '.join(unknown)}")
-        units = [found[c] for c in unit_codes]
     else:
         units = units_valid_during(session, period_start, period_end)
     if not units:
