@@ -13,7 +13,7 @@ SEs hold the weights fixed (R on a ``svydesign`` built from the final weights); 
 :func:`numpy.bincount` per variable (:mod:`analysis.linearization`).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,24 +196,59 @@ def resolve_context(
     return prepare_estimation(responses, design, by, calibration)
 
 
-def _estimate(
-    responses: pd.DataFrame,
-    variables: Sequence[str],
+def _tabulate(
+    columns: Iterable[tuple[dict[str, str], FloatArray]],
     context: EstimationContext,
     *,
     total: bool,
     confidence: float,
     interval: Interval,
 ) -> pd.DataFrame:
+    """One table of every (labels, values) column: linearise, summarise, label its domains."""
+    tables = [
+        label_domains(
+            context.domains,
+            summarise(
+                linearise(values, context, total=total),
+                context,
+                confidence=confidence,
+                interval=interval,
+            ),
+            **labels,
+        )
+        for labels, values in columns
+    ]
+    if not tables:
+        raise AnalysisError("nothing to estimate: no variable, or no answer to tabulate")
+    return pd.concat(tables, ignore_index=True)
+
+
+def _numeric_columns(
+    responses: pd.DataFrame, variables: str | Sequence[str]
+) -> Iterator[tuple[dict[str, str], FloatArray]]:
+    for variable in [variables] if isinstance(variables, str) else variables:
+        yield {"variable": variable}, _numeric_values(responses, variable)
+
+
+def _level_columns(
+    responses: pd.DataFrame, variables: str | Sequence[str]
+) -> Iterator[tuple[dict[str, str], FloatArray]]:
+    """The 0/1 indicator of each level of each categorical variable (NaN where unanswered)."""
+    for variable in [variables] if isinstance(variables, str) else variables:
+        if variable not in responses.columns:
+            raise AnalysisError(f"responses have no column {variable!r} to estimate")
+        codes, levels = pd.factorize(responses[variable], sort=True)
+        missing = codes < 0
+        for position, level in enumerate(levels):
+            indicator = np.where(missing, np.nan, (codes == position).astype(np.float64))
+            yield {"variable": variable, "level": str(level)}, indicator
+
+
+def _check_not_logit(interval: Interval) -> Interval:
     check_interval(interval)
     if interval == "logit":
         raise AnalysisError("interval='logit' is for proportions; use 't' or 'normal'")
-    tables = []
-    for variable in variables:
-        linearised = linearise(_numeric_values(responses, variable), context, total=total)
-        results = summarise(linearised, context, confidence=confidence, interval=interval)
-        tables.append(label_domains(context.domains, results, variable=variable))
-    return pd.concat(tables, ignore_index=True)
+    return interval
 
 
 def estimate_means(
@@ -234,13 +269,12 @@ def estimate_means(
     ``confint(..., df = degf(design))``. ``design`` may be a prepared
     :class:`EstimationContext` (then ``by`` and ``calibration`` are taken from it).
     """
-    return _estimate(
-        responses,
-        [variables] if isinstance(variables, str) else variables,
+    return _tabulate(
+        _numeric_columns(responses, variables),
         resolve_context(responses, design, by, calibration),
         total=False,
         confidence=confidence,
-        interval=interval,
+        interval=_check_not_logit(interval),
     )
 
 
@@ -259,13 +293,12 @@ def estimate_totals(
     SE by Taylor linearisation of u_i = w_i y_i (Särndal et al. 1992, result 2.8.1 with the
     stratified form of §3.7; R's ``svytotal(na.rm = TRUE, deff = TRUE)``).
     """
-    return _estimate(
-        responses,
-        [variables] if isinstance(variables, str) else variables,
+    return _tabulate(
+        _numeric_columns(responses, variables),
         resolve_context(responses, design, by, calibration),
         total=True,
         confidence=confidence,
-        interval=interval,
+        interval=_check_not_logit(interval),
     )
 
 
@@ -286,20 +319,10 @@ def estimate_proportions(
     interval of R's ``svyciprop(method = "logit")`` with df = degf(design).
     """
     check_interval(interval)
-    context = resolve_context(responses, design, by, calibration)
-    tables = []
-    for variable in [variables] if isinstance(variables, str) else variables:
-        if variable not in responses.columns:
-            raise AnalysisError(f"responses have no column {variable!r} to estimate")
-        codes, levels = pd.factorize(responses[variable], sort=True)
-        missing = codes < 0
-        for position, level in enumerate(levels):
-            indicator = np.where(missing, np.nan, (codes == position).astype(np.float64))
-            linearised = linearise(indicator, context, total=False)
-            results = summarise(linearised, context, confidence=confidence, interval=interval)
-            tables.append(
-                label_domains(context.domains, results, variable=variable, level=str(level))
-            )
-    if not tables:
-        raise AnalysisError(f"column(s) {variables!r} have no answers to tabulate")
-    return pd.concat(tables, ignore_index=True)
+    return _tabulate(
+        _level_columns(responses, variables),
+        resolve_context(responses, design, by, calibration),
+        total=False,
+        confidence=confidence,
+        interval=interval,
+    )

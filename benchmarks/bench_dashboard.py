@@ -38,13 +38,14 @@ from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 
 from survey_app import create_app, migrate  # noqa: E402
-from survey_app.accounts import create_user  # noqa: E402
-from survey_app.cli import DEMO_ROUND, load_demo  # noqa: E402
 from survey_app.db import session_scope  # noqa: E402
-from survey_app.models import AdminUnit, RoundUnit, TransactionCount  # noqa: E402
-from survey_app.quality import is_straightlined  # noqa: E402
-from survey_app.questionnaires import Questionnaire  # noqa: E402
-from survey_app.quota_targets import TargetPlan, compute_targets  # noqa: E402
+from survey_app.demo.setup import DEMO_ROUND, load_demo  # noqa: E402
+from survey_app.questionnaires.model import Questionnaire  # noqa: E402
+from survey_app.quotas.targets import TargetPlan, compute_targets  # noqa: E402
+from survey_app.responses.quality import is_straightlined  # noqa: E402
+from survey_app.rounds.models import RoundUnit  # noqa: E402
+from survey_app.staff.accounts import create_user  # noqa: E402
+from survey_app.units.models import AdminUnit, TransactionCount  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "SURVEY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

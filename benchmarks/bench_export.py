@@ -40,14 +40,16 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select, update  # noqa: E402  (the repository root is added above)
 
 from survey_app import create_app, migrate  # noqa: E402
-from survey_app.accounts import create_user  # noqa: E402
-from survey_app.analysis_bridge import cell_counts, population_table  # noqa: E402
-from survey_app.cli import DEMO_ROUND, load_demo  # noqa: E402
 from survey_app.db import session_scope  # noqa: E402
-from survey_app.models import AdminUnit, Response, RoundUnit, TransactionCount  # noqa: E402
-from survey_app.results_options import results_options  # noqa: E402
-from survey_app.round_weighting import weigh_round  # noqa: E402
-from survey_app.rounds import round_by_code  # noqa: E402
+from survey_app.demo.setup import DEMO_ROUND, load_demo  # noqa: E402
+from survey_app.responses.frames import cell_counts, population_table  # noqa: E402
+from survey_app.responses.models import Response  # noqa: E402
+from survey_app.results.options import results_options  # noqa: E402
+from survey_app.results.weighting import weigh_round  # noqa: E402
+from survey_app.rounds.models import RoundUnit  # noqa: E402
+from survey_app.rounds.services import round_by_code  # noqa: E402
+from survey_app.staff.accounts import create_user  # noqa: E402
+from survey_app.units.models import AdminUnit, TransactionCount  # noqa: E402
 
 SEED = 20211025
 BASELINE_ROWS_PER_SECOND = 50_000 / 9

@@ -58,7 +58,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from survey_app import create_app, migrate  # noqa: E402
-from tests.factories import FULL_ANSWERS, demo_link, hidden_fields, last_page  # noqa: E402
+from tests.factories.demo import FULL_ANSWERS, demo_link, hidden_fields, last_page  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "SURVEY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,4 +1,8 @@
-"""The citizen-satisfaction survey service: ``create_app`` builds a configured Flask app."""
+"""The citizen-satisfaction survey service: ``create_app`` builds a configured Flask app.
+
+This module is the composition root: the only place (with ``schema``) that knows every
+capability package, so that the packages themselves depend on the core and never on a caller.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+import click
+from flask import Blueprint, Flask
 
 from survey_app.config import DEFAULT_SECRET_KEY, DEFAULTS
 
@@ -27,47 +32,77 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "survey.sqlite3")
 
-    from survey_app import cli, db, errors, i18n, navigation, security
-    from survey_app.blueprints import (
-        admin,
-        auth,
-        exports,
-        monitoring,
-        par,
-        posters,
-        quotas,
-        results,
-        staff,
-        survey,
-    )
-    from survey_app.questionnaires import load_catalog
+    from survey_app import db, errors, i18n, schema, security
+    from survey_app.questionnaires.loading import load_catalog
+    from survey_app.staff import navigation, sessions
 
     db.init_app(app)
+    schema.configure()
     app.extensions["questionnaires"] = load_catalog(Path(app.config["QUESTIONNAIRES_DIR"]))
     security.init_app(app)
+    sessions.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
     errors.init_app(app)
-    cli.init_app(app)
-    for blueprint in (
-        survey.bp,
-        auth.bp,
-        staff.bp,
-        admin.bp,
-        results.bp,
-        exports.bp,
-        par.bp,
-        monitoring.bp,
-        quotas.bp,
-        posters.bp,
-    ):
+    for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    for command in _commands():
+        app.cli.add_command(command)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+def _blueprints() -> tuple[Blueprint, ...]:
+    """Every capability's views, citizen pages first."""
+    from survey_app.collection import views as collection
+    from survey_app.exports import views as exports
+    from survey_app.monitoring import views as monitoring
+    from survey_app.par import views as par
+    from survey_app.quotas import views as quotas
+    from survey_app.results import views as results
+    from survey_app.rounds import posters
+    from survey_app.rounds import views as rounds
+    from survey_app.staff import admin_views, login_views
+
+    return (
+        collection.bp,
+        login_views.bp,
+        rounds.bp,
+        admin_views.bp,
+        results.bp,
+        exports.bp,
+        par.bp,
+        monitoring.bp,
+        quotas.bp,
+        posters.bp,
+    )
+
+
+def _commands() -> tuple[click.Command, ...]:
+    """Every capability's ``flask`` commands."""
+    from survey_app import cli
+    from survey_app.demo import setup as demo
+    from survey_app.exports import cli as exports
+    from survey_app.par import cli as par
+    from survey_app.quotas import cli as quotas
+    from survey_app.rounds import cli as rounds
+    from survey_app.staff import cli as staff
+    from survey_app.units import cli as units
+
+    return (
+        *cli.COMMANDS,
+        *units.COMMANDS,
+        *rounds.COMMANDS,
+        *exports.COMMANDS,
+        *demo.COMMANDS,
+        *staff.COMMANDS,
+        *quotas.COMMANDS,
+        *par.COMMANDS,
+    )
 
 
 def _check_secrets(app: Flask) -> None:

@@ -1,4 +1,7 @@
-"""CSRF, login sessions, rate limits, derived keys and the keyed hash of dossier codes."""
+"""CSRF, rate limits, derived keys and the keyed hash of dossier codes.
+
+Staff login sessions (Flask-Login) belong to the staff package: ``survey_app.staff.sessions``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,9 @@ import unicodedata
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
-login_manager = LoginManager()
 # Counters live in RATELIMIT_STORAGE_URI: memory for one process, Redis when several gunicorn
 # workers or hosts must share them.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -21,25 +22,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    # Flask-Login's own context processor loads the user for every template, citizen pages
-    # included; with "strong" protection that resets the citizen's session (and its CSRF token).
-    # A lazy proxy loads the user only where a staff template actually uses it.
-    login_manager.init_app(app, add_context_processor=False)
-    app.context_processor(lambda: {"current_user": current_user})
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
-    # "strong" drops the session if the client's fingerprint changes (a stolen cookie).
-    login_manager.session_protection = "strong"
     limiter.init_app(app)
-
-    from survey_app.db import get_session
-    from survey_app.models import User
-
-    def load_user(user_id: str) -> User | None:
-        user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
-
-    login_manager.user_loader(load_user)
 
 
 def derived_key(purpose: str) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import survey_app.models  # noqa: F401  (registers every table on Base.metadata)
+import survey_app.schema  # noqa: F401  (registers every table on Base.metadata)
 from survey_app.db import Base
 
 config = context.config

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import survey_app.models.types
+import survey_app.sql_types
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -54,12 +54,12 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("form_id", sa.String(length=64), nullable=False),
         sa.Column("form_version", sa.String(length=64), nullable=False),
-        sa.Column("opens_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closes_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opens_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("quota_policy", sa.String(length=16), nullable=False),
-        sa.Column("created_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "quota_policy IN ('accept_flag', 'close')",
             name=op.f("ck_survey_round_quota_policy_known"),
@@ -76,9 +76,7 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("form_id", sa.String(length=64), nullable=False),
         sa.Column("form_version", sa.String(length=64), nullable=False),
-        sa.Column(
-            "submitted_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("submitted_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("duration_seconds", sa.Integer(), nullable=True),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
@@ -132,10 +130,8 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Integer(), nullable=True),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "last_login_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("created_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "(role = 'commune_officer') = (unit_id IS NOT NULL)",
             name=op.f("ck_staff_user_unit_iff_commune_officer"),
@@ -155,8 +151,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["round_id"],
             ["survey_round.id"],
@@ -218,7 +214,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("actor_name", sa.String(length=64), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-import survey_app.models.types
+import survey_app.sql_types
 from survey_app.config import DEFAULTS
 
 revision: str = "0002"
@@ -91,7 +91,7 @@ def _backfill(connection: sa.Connection) -> None:
     response = sa.table(
         "response",
         sa.column("id", sa.Integer()),
-        sa.column("submitted_at", survey_app.models.types.UTCDateTime()),
+        sa.column("submitted_at", survey_app.sql_types.UTCDateTime()),
         sa.column("form_id", sa.String()),
         sa.column("form_version", sa.String()),
         sa.column("answers", sa.JSON()),
@@ -100,8 +100,8 @@ def _backfill(connection: sa.Connection) -> None:
     )
     if connection.scalar(sa.select(sa.func.count()).select_from(response)) == 0:
         return
-    from survey_app.quality import is_straightlined
-    from survey_app.questionnaires import load_catalog
+    from survey_app.questionnaires.loading import load_catalog
+    from survey_app.responses.quality import is_straightlined
 
     catalog = load_catalog(Path(DEFAULTS["QUESTIONNAIRES_DIR"]))
     zone = ZoneInfo(DEFAULTS["TIMEZONE"])

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import survey_app.models.types
+import survey_app.sql_types
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -32,16 +32,14 @@ def upgrade() -> None:
         sa.Column("criteria_version", sa.String(length=64), nullable=False),
         sa.Column(
             "self_assessment_deadline",
-            survey_app.models.types.UTCDateTime(timezone=True),
+            survey_app.sql_types.UTCDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column("survey_round_id", sa.Integer(), nullable=True),
         sa.Column("no_survey_rule", sa.String(length=16), nullable=False),
         sa.Column("bands", sa.JSON(), nullable=False),
-        sa.Column("created_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "published_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("created_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("published_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             "no_survey_rule IN ('rescale', 'zero', 'mean')", name=op.f("ck_par_round_rule_known")
@@ -67,19 +65,15 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column(
             "deadline_extended_to",
-            survey_app.models.types.UTCDateTime(timezone=True),
+            survey_app.sql_types.UTCDateTime(timezone=True),
             nullable=True,
         ),
-        sa.Column(
-            "submitted_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "appraised_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("approved_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("appraised_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "satisfaction_taken_at",
-            survey_app.models.types.UTCDateTime(timezone=True),
+            survey_app.sql_types.UTCDateTime(timezone=True),
             nullable=True,
         ),
         sa.Column("satisfaction_index", sa.Double(), nullable=True),
@@ -89,7 +83,7 @@ def upgrade() -> None:
         sa.Column("satisfaction_n", sa.Integer(), nullable=True),
         sa.Column("satisfaction_small_sample", sa.Boolean(), nullable=True),
         sa.Column("satisfaction_method", sa.Text(), nullable=False),
-        sa.Column("updated_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "status IN ('draft', 'submitted', 'appraised', 'approved', 'published')",
@@ -144,7 +138,7 @@ def upgrade() -> None:
         sa.Column("document_number", sa.String(length=100), nullable=False),
         sa.Column("document_date", sa.Date(), nullable=False),
         sa.Column("description", sa.String(length=300), nullable=False),
-        sa.Column("created_at", survey_app.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", survey_app.sql_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"],

@@ -1,0 +1,143 @@
+"""``flask setup-demo``: the Hương Sơn demo, loaded so that every page has something to show.
+
+Units and illustrative transaction counts (``survey_app/demo/*.csv``), an open survey round with
+targets, synthetic responses marked ``channel = "demo"``, the PAR Index round, QR codes and demo
+staff accounts of every role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_app import migrate
+from survey_app.db import session_scope
+from survey_app.demo.par_round import load_par_demo
+from survey_app.demo.responses import seed_demo_responses
+from survey_app.questionnaires.loading import app_catalog
+from survey_app.quotas.targets import TargetPlan, compute_targets
+from survey_app.responses.models import Response
+from survey_app.rounds.cli import write_qr_folder
+from survey_app.rounds.models import SurveyRound
+from survey_app.rounds.services import create_round, round_by_code, round_questionnaire
+from survey_app.staff.accounts import create_user, hash_password
+from survey_app.staff.models import User
+from survey_app.units.importing import import_counts, import_units
+
+DEMO_DIR = Path(__file__).resolve().parent
+DEMO_ROUND = "SIPAS-2021-HUONG-SON"
+DEMO_FORM = ("sipas-commune", "2021.1")
+
+
+def load_demo(session: Session, now: dt.datetime) -> SurveyRound:
+    """Units, illustrative counts and an open demo round; safe to run again."""
+    import_units(session, DEMO_DIR / "units.csv")
+    import_counts(
+        session,
+        DEMO_DIR / "transactions.csv",
+        illustrative=True,
+        source="illustrative demo figures (survey_app/demo/README.md)",
+    )
+    existing = round_by_code(session, DEMO_ROUND)
+    if existing is not None:
+        return existing
+    return create_round(
+        session,
+        app_catalog(),
+        code=DEMO_ROUND,
+        title="SIPAS 2021 — Hương Sơn (demo)",
+        form_id=DEMO_FORM[0],
+        form_version=DEMO_FORM[1],
+        opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=90),
+        period_start=dt.date(2021, 1, 1),
+        period_end=dt.date(2021, 9, 30),
+    )
+
+
+DEMO_STAFF = (
+    ("admin", "admin", "Quản trị hệ thống", None),
+    ("noivu", "district_officer", "Phòng Nội vụ Hương Sơn", None),
+    ("phantich", "analyst", "Chuyên viên phân tích", None),
+    ("hoidong", "council_member", "Thành viên Hội đồng thẩm định", None),
+    ("chutich", "chairman", "Chủ tịch UBND huyện", None),
+    ("xa.songiang", "commune_officer", "Cán bộ xã Sơn Giang", "439-son-giang"),
+)
+
+
+def ensure_demo_staff(session: Session) -> list[tuple[str, str, str]]:
+    """Demo accounts with fresh random passwords (printed once by setup-demo)."""
+    created = []
+    for username, role, full_name, unit_code in DEMO_STAFF:
+        password = secrets.token_urlsafe(12)
+        user = session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                full_name=full_name,
+                unit_code=unit_code,
+            )
+        else:
+            user.password_hash = hash_password(password)
+        created.append((username, role, password))
+    return created
+
+
+@click.command("setup-demo")
+@click.option("--qr-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option(
+    "--sample-responses",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help='Synthetic responses (channel "demo") added if the demo round has none.',
+)
+@with_appcontext
+def setup_demo_command(qr_dir: Path | None, sample_responses: int) -> None:
+    """Migrate, load the Hương Sơn demo round, write its QR codes and print where to start."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    out = qr_dir or Path(current_app.instance_path) / "qr"
+    with session_scope() as session:
+        now = dt.datetime.now(dt.UTC)
+        survey_round = load_demo(session, now)
+        par_round_code = load_par_demo(session, now, survey_round.code).code
+        rows = write_qr_folder(session, survey_round, out)
+        staff = ensure_demo_staff(session)
+        if all(round_unit.target is None for round_unit in survey_round.units):
+            compute_targets(session, survey_round, TargetPlan(), actor_name="setup-demo")
+        seeded = 0
+        has_responses = session.scalar(
+            select(Response.id).where(Response.round_id == survey_round.id).limit(1)
+        )
+        if sample_responses and has_responses is None:
+            questionnaire = round_questionnaire(survey_round)
+            seeded = seed_demo_responses(
+                session, survey_round, questionnaire, sample_responses, now=now
+            )
+    first_code, first_url = rows[0]
+    click.echo(
+        f"Demo round {DEMO_ROUND}: {len(rows)} communes (transaction counts are illustrative)."
+    )
+    click.echo(f"Citizen form for {first_code}: {first_url}")
+    click.echo(f"Poster: {first_url}/poster")
+    click.echo(f"QR codes and links.csv: {out}")
+    if seeded:
+        click.echo(f'Added {seeded} synthetic responses (channel "demo") for the dashboards.')
+    click.echo(f"PAR Index round {par_round_code}: self-assessment open for the demo communes.")
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    click.echo(f"Staff login: {base}/staff/login (passwords are new at every setup-demo):")
+    for username, role, password in staff:
+        click.echo(f"  {username:<12} {password}  ({role})")
+
+
+COMMANDS = (setup_demo_command,)

@@ -1,0 +1,1 @@
+"""Monitoring: responses against targets per unit and cell, per day, pace and quality flags."""

@@ -1,0 +1,2 @@
+"""Weighted results of a round: the weighting chain, estimates with intervals, the method note
+and the results pages."""

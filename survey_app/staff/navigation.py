@@ -1,0 +1,58 @@
+"""The staff menu: which pages each role sees (the routes check roles again on the server)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+from survey_app.staff.models import ROLES
+
+ROLE_LABELS = {
+    "admin": "Quản trị",
+    "district_officer": "Phòng Nội vụ",
+    "council_member": "Thành viên Hội đồng thẩm định",
+    "chairman": "Chủ tịch",
+    "analyst": "Phân tích",
+    "commune_officer": "Cán bộ xã",
+}
+
+# (endpoint, label, roles)
+NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("admin.users", "Tài khoản", ("admin",)),
+    ("admin.audit_log", "Nhật ký", ("admin",)),
+    ("par.rounds", "Chỉ số CCHC", ROLES),  # every role; commune officers see their own unit
+)
+
+
+def staff_nav() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label, roles in NAV_ITEMS if current_user.role in roles]
+
+
+# Per-round pages linked from the round list: (endpoint taking round_code, label, roles).
+ROUND_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("results.index", "Kết quả", ROLES),  # every role; commune officers see their own unit
+    ("exports.index", "Xuất dữ liệu", ROLES),  # every role; routes scope and restrict formats
+    ("monitoring.district", "Theo dõi", ROLES),  # every role; commune officers see their own unit
+    ("quotas.targets", "Chỉ tiêu", ("admin", "district_officer")),
+    ("posters.print_all", "Áp phích QR", ("admin", "district_officer", "commune_officer")),
+)
+
+
+def round_links() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (endpoint, label) for endpoint, label, roles in ROUND_LINKS if current_user.role in roles
+    ]
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["staff_nav"] = staff_nav
+    app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["round_links"] = round_links

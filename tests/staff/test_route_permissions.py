@@ -1,0 +1,228 @@
+"""Every staff route, for every role: allowed, refused (403 + audit), or sent to log in.
+
+The matrix below must name every staff endpoint the app registers; a new route without an
+entry fails ``test_matrix_covers_every_staff_route``, so nobody adds an unchecked page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from survey_app.config import REPO_ROOT
+from survey_app.db import session_scope
+from survey_app.demo.par_round import DEMO_PAR_ROUND, load_par_demo
+from survey_app.demo.setup import DEMO_ROUND
+from survey_app.par.criteria import load_criteria_set
+from survey_app.staff.models import AuditEvent
+from tests.conftest import make_app
+from tests.factories.demo import demo_link, submit_all
+from tests.factories.staff import login, make_user
+
+OWN = "439-son-giang"
+OTHER = "439-pho-chau"
+ALL = ("admin", "district_officer", "council_member", "chairman", "analyst", "commune_officer")
+DISTRICT = ("admin", "district_officer", "council_member", "chairman", "analyst")
+CRITERIA = REPO_ROOT / "questionnaires/criteria/ha-tinh-commune"
+FIELD = load_criteria_set(CRITERIA / "2021.1.toml").fields[0].code
+
+
+@dataclass(frozen=True)
+class Route:
+    """One GET page: its URL for the commune officer's own unit and for another unit."""
+
+    endpoint: str
+    own: str
+    other: str | None
+    allowed: tuple[str, ...]
+    # A commune officer sent to their own unit's page (a redirect) instead of a district list.
+    commune_redirect: bool = False
+
+
+R, P = DEMO_ROUND, DEMO_PAR_ROUND
+GET_ROUTES = (
+    Route("staff.home", "/staff/", None, ALL),
+    Route("admin.users", "/staff/admin/users", None, ("admin",)),
+    Route("admin.audit_log", "/staff/admin/audit", None, ("admin",)),
+    Route(
+        "monitoring.district", f"/staff/rounds/{R}/monitoring/", None, ALL, commune_redirect=True
+    ),
+    Route(
+        "monitoring.unit",
+        f"/staff/rounds/{R}/monitoring/{OWN}",
+        f"/staff/rounds/{R}/monitoring/{OTHER}",
+        ALL,
+    ),
+    Route("quotas.targets", f"/staff/rounds/{R}/targets/", None, ("admin", "district_officer")),
+    Route(
+        "quotas.edit_unit", f"/staff/rounds/{R}/targets/{OWN}", None, ("admin", "district_officer")
+    ),
+    Route("results.index", f"/staff/rounds/{R}/results/", None, ALL),
+    Route(
+        "results.unit",
+        f"/staff/rounds/{R}/results/{OWN}",
+        f"/staff/rounds/{R}/results/{OTHER}",
+        ALL,
+    ),
+    Route("exports.index", f"/staff/rounds/{R}/exports/", None, ALL),
+    Route(
+        "exports.responses",
+        f"/staff/rounds/{R}/exports/responses.csv?unit={OWN}",
+        f"/staff/rounds/{R}/exports/responses.csv?unit={OTHER}",
+        ("admin", "district_officer", "analyst", "commune_officer"),
+    ),
+    Route(
+        "exports.estimates",
+        f"/staff/rounds/{R}/exports/estimates.csv?unit={OWN}",
+        f"/staff/rounds/{R}/exports/estimates.csv?unit={OTHER}",
+        ALL,
+    ),
+    Route(
+        "posters.print_all",
+        f"/staff/rounds/{R}/posters/",
+        None,
+        ("admin", "district_officer", "commune_officer"),
+    ),
+    Route("par.rounds", "/staff/par/", None, ALL),
+    Route("par.round_overview", f"/staff/par/{P}/", None, ALL, commune_redirect=True),
+    Route("par.assessment", f"/staff/par/{P}/{OWN}/", f"/staff/par/{P}/{OTHER}/", ALL),
+    Route(
+        "par.field",
+        f"/staff/par/{P}/{OWN}/field/{FIELD}",
+        f"/staff/par/{P}/{OTHER}/field/{FIELD}",
+        ALL,
+    ),
+    # Before publication only district roles see the table, marked as a preview.
+    Route("par.table", f"/staff/par/{P}/table", None, DISTRICT),
+    Route("par.table_csv", f"/staff/par/{P}/table.csv", None, DISTRICT),
+    Route("par.table_xlsx", f"/staff/par/{P}/table.xlsx", None, DISTRICT),
+)
+
+# POST actions: the roles that may attempt them (others get 403 before any payload is read).
+POST_ROUTES = {
+    "auth.logout": ("/staff/logout", ALL),
+    "quotas.compute": (f"/staff/rounds/{R}/targets/compute", ("admin", "district_officer")),
+    "quotas.edit_unit": (f"/staff/rounds/{R}/targets/{OWN}", ("admin", "district_officer")),
+    "par.save_self": (f"/staff/par/{P}/{OWN}/field/{FIELD}/self", ("commune_officer",)),
+    "par.save_appraisal": (f"/staff/par/{P}/{OWN}/field/{FIELD}/appraisal", ("council_member",)),
+    "par.submit": (f"/staff/par/{P}/{OWN}/submit", ("commune_officer",)),
+    "par.complete_appraisal": (f"/staff/par/{P}/{OWN}/complete-appraisal", ("council_member",)),
+    "par.approve": (f"/staff/par/{P}/{OWN}/approve", ("chairman",)),
+    "par.return_to_council": (f"/staff/par/{P}/{OWN}/return", ("chairman",)),
+    "par.reopen": (f"/staff/par/{P}/{OWN}/reopen", ("district_officer",)),
+    "par.publish": (f"/staff/par/{P}/publish", ("chairman",)),
+}
+
+PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
+
+
+@pytest.fixture(scope="module")
+def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app for the whole matrix: demo round, PAR round, one user per role."""
+    tmp = tmp_path_factory.mktemp("matrix")
+    app = make_app(f"sqlite:///{tmp / 'matrix.sqlite3'}", tmp)
+    client = app.test_client()
+    for unit_code in (OWN, OTHER):
+        token = demo_link(app, unit_code).token
+        for _ in range(3):
+            assert submit_all(client, token).status_code == 303
+    with app.app_context(), session_scope() as session:
+        load_par_demo(session, dt.datetime.now(dt.UTC), DEMO_ROUND)
+    for role in ALL:
+        make_user(app, role, role, OWN if role == "commune_officer" else None)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+_CLIENTS: dict[tuple[int, str], FlaskClient] = {}
+
+
+def _client(app: Flask, role: str) -> FlaskClient:
+    """One logged-in client per role and app (logging in for every case would hit the login
+    rate limit, which is itself under test elsewhere)."""
+    key = (id(app), role)
+    if key not in _CLIENTS:
+        client = app.test_client()
+        assert login(client, role) == 302
+        _CLIENTS[key] = client
+    return _CLIENTS[key]
+
+
+def _denials(app: Flask) -> int:
+    with app.app_context(), session_scope() as session:
+        query = sa.select(sa.func.count()).where(AuditEvent.action == "access_denied")
+        return int(session.scalar(query) or 0)
+
+
+def test_matrix_covers_every_staff_route(staff_app: Flask) -> None:
+    staff_rules = {
+        (rule.endpoint, method)
+        for rule in staff_app.url_map.iter_rules()
+        if rule.rule.startswith("/staff")
+        for method in rule.methods or ()
+        if method in {"GET", "POST"} and rule.endpoint not in PUBLIC_ENDPOINTS
+    }
+    covered = {(route.endpoint, "GET") for route in GET_ROUTES} | {
+        (endpoint, "POST") for endpoint in POST_ROUTES
+    }
+    assert staff_rules == covered
+
+
+@pytest.mark.parametrize("route", GET_ROUTES, ids=lambda route: route.endpoint)
+def test_anonymous_is_sent_to_login(staff_app: Flask, route: Route) -> None:
+    reply = staff_app.test_client().get(route.own)
+    assert reply.status_code == 302
+    assert "/staff/login" in reply.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ALL)
+@pytest.mark.parametrize("route", GET_ROUTES, ids=lambda route: route.endpoint)
+def test_get_route_for_role(staff_app: Flask, route: Route, role: str) -> None:
+    client = _client(staff_app, role)
+    before = _denials(staff_app)
+    reply = client.get(route.own)
+    if role not in route.allowed:
+        assert reply.status_code == 403, reply.text
+        assert _denials(staff_app) == before + 1
+        return
+    expected = 302 if role == "commune_officer" and route.commune_redirect else 200
+    assert reply.status_code == expected, reply.text[:500]
+    if expected == 302:
+        assert OWN in reply.headers["Location"]
+    if route.other is not None and role == "commune_officer":
+        other = client.get(route.other)
+        assert other.status_code == 403
+        assert _denials(staff_app) == before + 1
+        assert "Thị trấn Phố Châu" not in other.text
+
+
+@pytest.mark.parametrize("role", ALL)
+@pytest.mark.parametrize("endpoint", sorted(POST_ROUTES))
+def test_post_route_for_role(staff_app: Flask, endpoint: str, role: str) -> None:
+    url, allowed = POST_ROUTES[endpoint]
+    if endpoint == "auth.logout":
+        # Logging out would end the shared client's session: use one of its own.
+        client = staff_app.test_client()
+        assert login(client, role) == 302
+    else:
+        client = _client(staff_app, role)
+    reply = client.post(url, data={})
+    if role in allowed:
+        # An empty form is refused with a message or leads on; never a 403 or a 500.
+        assert reply.status_code in {200, 302, 303, 400, 409, 422}, (endpoint, reply.status_code)
+    else:
+        assert reply.status_code == 403, (endpoint, role, reply.status_code)
+
+
+def test_commune_officer_cannot_forge_another_units_post(staff_app: Flask) -> None:
+    client = _client(staff_app, "commune_officer")
+    before = _denials(staff_app)
+    reply = client.post(f"/staff/par/{P}/{OTHER}/field/{FIELD}/self", data={})
+    assert reply.status_code == 403
+    assert _denials(staff_app) == before + 1
