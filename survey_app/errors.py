@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -37,8 +37,10 @@ def _handle_csrf(_error: CSRFError) -> tuple[str, int]:
     return render_message(400, "bad_request_title", "csrf_body")
 
 
-def _handle_unexpected(_error: Exception) -> tuple[str, int]:
-    # Flask logs the traceback; the citizen gets a calm message and nothing internal.
+def _handle_unexpected(error: Exception) -> tuple[str, int]:
+    # A registered handler stops Flask from logging the exception: log it here, with its
+    # traceback, so an operator can find it; the citizen gets a calm message and nothing internal.
+    current_app.logger.error("unexpected error", exc_info=error)
     return render_message(500, "server_error_title", "server_error_body")
 
 

@@ -32,6 +32,7 @@ LAYERS = (
     "exports",
     "par",
     "demo",
+    "admin",
 )
 
 #: Top-level modules that know every capability: they build the app and its schema.

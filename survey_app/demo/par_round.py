@@ -28,14 +28,15 @@ def load_par_demo(session: Session, now: dt.datetime, survey_round_code: str) ->
     """
     existing = par_round_by_code(session, DEMO_PAR_ROUND)
     if existing is not None:
+        existing.is_demo = True
         return existing
     if round_by_code(session, survey_round_code) is None:
         raise ParRoundProblem(f"load the demo survey round {survey_round_code} first")
-    return create_par_round(
+    par_round = create_par_round(
         session,
         criteria_catalog(),
         code=DEMO_PAR_ROUND,
-        title="Chỉ số CCHC cấp xã năm 2021 — Hương Sơn (demo)",
+        title="Chỉ số CCHC cấp xã năm 2021 — huyện Hương Sơn (dữ liệu mẫu)",
         year=2021,
         criteria_set_id=DEMO_CRITERIA[0],
         criteria_version=DEMO_CRITERIA[1],
@@ -44,3 +45,5 @@ def load_par_demo(session: Session, now: dt.datetime, survey_round_code: str) ->
         no_survey_rule="rescale",
         bands=BAND_PRESETS["tot-kha"],
     )
+    par_round.is_demo = True
+    return par_round

@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 from survey_app.collection.recording import record_response
 from survey_app.questionnaires.answers import validate_answers
 from survey_app.questionnaires.model import Questionnaire
+from survey_app.responses.models import DEMO_CHANNEL
 from survey_app.rounds.links import ensure_link
 from survey_app.rounds.models import SurveyRound
 from survey_app.units.models import TransactionCount
-
-DEMO_CHANNEL = "demo"
 
 
 def seed_demo_responses(

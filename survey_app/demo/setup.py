@@ -8,7 +8,6 @@ staff accounts of every role.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 
 import click
@@ -19,16 +18,16 @@ from sqlalchemy.orm import Session
 
 from survey_app import migrate
 from survey_app.db import session_scope
+from survey_app.demo.accounts import ensure_demo_staff, passwords_path
+from survey_app.demo.clearing import clear_demo
 from survey_app.demo.par_round import load_par_demo
 from survey_app.demo.responses import seed_demo_responses
 from survey_app.questionnaires.loading import app_catalog
 from survey_app.quotas.targets import TargetPlan, compute_targets
 from survey_app.responses.models import Response
-from survey_app.rounds.cli import write_qr_folder
+from survey_app.rounds.cli import warn_public_address, write_qr_folder
 from survey_app.rounds.models import SurveyRound
 from survey_app.rounds.services import create_round, round_by_code, round_questionnaire
-from survey_app.staff.accounts import create_user, hash_password
-from survey_app.staff.models import User
 from survey_app.units.importing import import_counts, import_units
 
 DEMO_DIR = Path(__file__).resolve().parent
@@ -47,12 +46,13 @@ def load_demo(session: Session, now: dt.datetime) -> SurveyRound:
     )
     existing = round_by_code(session, DEMO_ROUND)
     if existing is not None:
+        existing.is_demo = True
         return existing
-    return create_round(
+    survey_round = create_round(
         session,
         app_catalog(),
         code=DEMO_ROUND,
-        title="SIPAS 2021 — Hương Sơn (demo)",
+        title="Khảo sát sự hài lòng năm 2021 — huyện Hương Sơn (dữ liệu mẫu)",
         form_id=DEMO_FORM[0],
         form_version=DEMO_FORM[1],
         opens_at=now - dt.timedelta(days=1),
@@ -60,37 +60,8 @@ def load_demo(session: Session, now: dt.datetime) -> SurveyRound:
         period_start=dt.date(2021, 1, 1),
         period_end=dt.date(2021, 9, 30),
     )
-
-
-DEMO_STAFF = (
-    ("admin", "admin", "Quản trị hệ thống", None),
-    ("noivu", "district_officer", "Phòng Nội vụ Hương Sơn", None),
-    ("phantich", "analyst", "Chuyên viên phân tích", None),
-    ("hoidong", "council_member", "Thành viên Hội đồng thẩm định", None),
-    ("chutich", "chairman", "Chủ tịch UBND huyện", None),
-    ("xa.songiang", "commune_officer", "Cán bộ xã Sơn Giang", "439-son-giang"),
-)
-
-
-def ensure_demo_staff(session: Session) -> list[tuple[str, str, str]]:
-    """Demo accounts with fresh random passwords (printed once by setup-demo)."""
-    created = []
-    for username, role, full_name, unit_code in DEMO_STAFF:
-        password = secrets.token_urlsafe(12)
-        user = session.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            create_user(
-                session,
-                username=username,
-                password=password,
-                role=role,
-                full_name=full_name,
-                unit_code=unit_code,
-            )
-        else:
-            user.password_hash = hash_password(password)
-        created.append((username, role, password))
-    return created
+    survey_round.is_demo = True
+    return survey_round
 
 
 @click.command("setup-demo")
@@ -125,6 +96,7 @@ def setup_demo_command(qr_dir: Path | None, sample_responses: int) -> None:
                 session, survey_round, questionnaire, sample_responses, now=now
             )
     first_code, first_url = rows[0]
+    warn_public_address()
     click.echo(
         f"Demo round {DEMO_ROUND}: {len(rows)} communes (transaction counts are illustrative)."
     )
@@ -135,9 +107,25 @@ def setup_demo_command(qr_dir: Path | None, sample_responses: int) -> None:
         click.echo(f'Added {seeded} synthetic responses (channel "demo") for the dashboards.')
     click.echo(f"PAR Index round {par_round_code}: self-assessment open for the demo communes.")
     base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
-    click.echo(f"Staff login: {base}/staff/login (passwords are new at every setup-demo):")
+    click.echo(
+        f"Staff login: {base}/staff/login (demo passwords, kept in {passwords_path()}; "
+        "`flask clear-demo` removes every demo account and round before a real year):"
+    )
     for username, role, password in staff:
         click.echo(f"  {username:<12} {password}  ({role})")
 
 
-COMMANDS = (setup_demo_command,)
+@click.command("clear-demo")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def clear_demo_command(yes: bool) -> None:
+    """Delete the demo's rounds, responses, accounts and illustrative counts (units stay)."""
+    if not yes:
+        click.confirm("Delete every demo round, response and account?", abort=True)
+    with session_scope() as session:
+        cleared = clear_demo(session, actor_name="cli")
+    passwords_path().unlink(missing_ok=True)
+    click.echo(f"Đã xoá dữ liệu mẫu: {cleared.describe()}.")
+
+
+COMMANDS = (setup_demo_command, clear_demo_command)

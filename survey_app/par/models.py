@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.db import Base
@@ -48,6 +48,8 @@ class ParRound(Base):
     created_at: Mapped[CreatedAt]
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The demo's PAR round (flask setup-demo), marked on every page and removed by clear-demo.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     survey_round: Mapped[SurveyRound | None] = relationship()
     assessments: Mapped[list[ParAssessment]] = relationship(

@@ -25,7 +25,7 @@ from analysis.quotas import field_targets, sex_age_targets
 from analysis.sampling import MARGIN, Method, unit_targets
 from analysis.units import field_counts
 from survey_app.questionnaires.model import Questionnaire
-from survey_app.responses.models import Response
+from survey_app.responses.models import DEMO_CHANNEL, Response
 from survey_app.rounds.models import RoundUnit, SurveyRound
 from survey_app.units.models import AdminUnit, TransactionCount
 
@@ -50,12 +50,18 @@ def response_filters(
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses shared by every reader of a round's responses (and the exports).
 
+    A real round's readers never see demo responses (``channel = "demo"``).
+
     ``round_unindexed`` writes the round test as ``round_id + 0 = ?``, which no index can
     serve: SQLite then scans the table in id order instead of reading a round index and
     sorting every row for ORDER BY id (see :func:`survey_app.exports.rows.iter_rows`).
     """
     round_id = Response.round_id + 0 if round_unindexed else Response.round_id
     clauses: list[ColumnElement[bool]] = [round_id == survey_round.id]
+    if not survey_round.is_demo:
+        # Synthetic answers belong to the demo only: whatever put them in a real round, they
+        # never reach its weights, results, exports or PAR Index.
+        clauses.append(Response.channel != DEMO_CHANNEL)
     if unit_ids is not None:
         clauses.append(Response.unit_id.in_(sorted(unit_ids)))
     if submitted_from is not None:

@@ -15,6 +15,9 @@ from survey_app.rounds.models import SurveyRound
 from survey_app.sql_types import Code, IntPK, Timestamp
 from survey_app.units.models import AdminUnit
 
+#: The channel of synthetic responses made by `flask setup-demo`.
+DEMO_CHANNEL = "demo"
+
 
 def _local_date_of_submission(context: DefaultExecutionContext) -> dt.date:
     """Default of ``local_date``: the local day of ``submitted_at``, whoever inserts the row."""

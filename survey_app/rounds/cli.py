@@ -96,6 +96,13 @@ def list_rounds_command() -> None:
             )
 
 
+def warn_public_address() -> None:
+    """Say loudly, on stderr, when the QR codes about to be written cannot work on a phone."""
+    problem = links.public_address_problem()
+    if problem:
+        click.secho(f"CẢNH BÁO / WARNING: {problem}", fg="red", bold=True, err=True)
+
+
 def write_qr_folder(
     session: Session, survey_round: SurveyRound, out: Path
 ) -> list[tuple[str, str]]:
@@ -121,6 +128,7 @@ def write_qr_folder(
 @with_appcontext
 def export_qr_command(round_code: str, out: Path) -> None:
     """Write every unit's QR code (PNG and SVG) and links.csv into a folder."""
+    warn_public_address()
     with session_scope() as session:
         rows = write_qr_folder(session, round_or_fail(session, round_code), out)
     click.echo(f"Wrote {len(rows)} QR codes and links.csv to {out}")

@@ -12,6 +12,7 @@ import base64
 import hmac
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -37,6 +38,34 @@ def token_for(link: SurveyLink) -> str:
 def public_url(link: SurveyLink) -> str:
     base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
     return f"{base}/s/{token_for(link)}"
+
+
+#: Hosts a citizen's phone can never reach: QR codes pointing there are useless on a poster.
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def public_address_problem() -> str | None:
+    """Why the configured PUBLIC_BASE_URL cannot go on posters, or None when it can.
+
+    Outside debug mode, an unset address or a loopback one means every printed QR code opens
+    nothing on a citizen's phone: pages and commands show this loudly instead of printing it.
+    """
+    if current_app.debug:
+        return None
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "").strip()
+    host = (urlsplit(base).hostname or "").lower()
+    if not base or not host:
+        return (
+            "Chưa đặt địa chỉ công khai của hệ thống (PUBLIC_BASE_URL): mã QR và áp phích "
+            "sẽ không mở được trên điện thoại của người dân."
+        )
+    if host in _LOCAL_HOSTS or host.startswith("127."):
+        return (
+            f"Địa chỉ công khai của hệ thống là {base}, chỉ mở được trên chính máy chủ: mã QR "
+            "và áp phích in ra sẽ không dùng được. Đặt FLASK_PUBLIC_BASE_URL thành địa chỉ "
+            "người dân truy cập được (ví dụ https://khaosat.huongson.gov.vn) rồi khởi động lại."
+        )
+    return None
 
 
 def resolve_token(session: Session, token: str) -> SurveyLink | None:

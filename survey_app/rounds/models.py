@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.db import Base
@@ -36,6 +36,11 @@ class SurveyRound(Base):
     # What happens when a unit's or cell's quota is full: accept and flag, or thank and close.
     quota_policy: Mapped[str] = mapped_column(String(16), default="accept_flag")
     created_at: Mapped[CreatedAt]
+    # Demo rounds (flask setup-demo) are kept apart: their synthetic responses never reach a
+    # real round's results, and `flask clear-demo` removes them before a real year.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Archived rounds leave the staff lists; their data stays for later comparison.
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     units: Mapped[list[RoundUnit]] = relationship(
         back_populates="round", cascade="all, delete-orphan"

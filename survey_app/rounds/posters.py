@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, url_for
 
 from survey_app.db import get_session
 from survey_app.rounds.access import round_for_staff, round_units
-from survey_app.rounds.links import active_link, public_url, token_for
+from survey_app.rounds.links import active_link, public_address_problem, public_url, token_for
 from survey_app.staff import authz
 from survey_app.units.models import AdminUnit
 
@@ -53,5 +53,9 @@ def print_all(round_code: str) -> str:
             )
         )
     return render_template(
-        "rounds/posters.html", survey_round=survey_round, posters=posters, missing=missing
+        "rounds/posters.html",
+        survey_round=survey_round,
+        posters=posters,
+        missing=missing,
+        address_problem=public_address_problem(),
     )

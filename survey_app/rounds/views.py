@@ -15,7 +15,12 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @bp.get("/")
 @authz.roles_required(*authz.STAFF_ROLES)
 def home() -> str:
-    query = select(SurveyRound).order_by(SurveyRound.opens_at.desc())
+    # Archived rounds leave the working list (administrators find them under "Quản lý đợt").
+    query = (
+        select(SurveyRound)
+        .where(SurveyRound.archived_at.is_(None))
+        .order_by(SurveyRound.opens_at.desc())
+    )
     scope = authz.unit_scope()
     if scope is not None:
         query = query.join(RoundUnit).where(RoundUnit.unit_id == scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.db import Base
@@ -46,6 +46,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Accounts made by `flask setup-demo`; `flask clear-demo` removes them before a real year.
+    is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     unit: Mapped[AdminUnit | None] = relationship()
 

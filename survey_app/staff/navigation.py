@@ -18,8 +18,11 @@ ROLE_LABELS = {
 
 # (endpoint, label, roles)
 NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("round_admin.index", "Quản lý đợt", ("admin", "district_officer")),
+    ("unit_admin.index", "Đơn vị hành chính", ("admin", "district_officer")),
     ("admin.users", "Tài khoản", ("admin",)),
     ("admin.audit_log", "Nhật ký", ("admin",)),
+    ("demo_admin.index", "Dữ liệu mẫu", ("admin",)),
     ("par.rounds", "Chỉ số CCHC", ROLES),  # every role; commune officers see their own unit
 )
 

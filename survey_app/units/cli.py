@@ -20,7 +20,7 @@ def import_units_command(csv_path: Path) -> None:
         with session_scope() as session:
             summary = import_units(session, csv_path)
     except ImportProblems as problems:
-        raise click.ClickException(f"nothing imported:\n{problems}") from None
+        raise click.ClickException(f"không nhập gì (tệp có lỗi):\n{problems}") from None
     click.echo(f"Units: {summary.created} created, {summary.updated} updated.")
 
 
@@ -35,7 +35,7 @@ def import_counts_command(csv_path: Path, illustrative: bool, source: str) -> No
         with session_scope() as session:
             summary = import_counts(session, csv_path, illustrative=illustrative, source=source)
     except ImportProblems as problems:
-        raise click.ClickException(f"nothing imported:\n{problems}") from None
+        raise click.ClickException(f"không nhập gì (tệp có lỗi):\n{problems}") from None
     click.echo(f"Counts: {summary.created} created, {summary.updated} updated.")
 
 

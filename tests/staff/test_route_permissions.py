@@ -31,6 +31,9 @@ ALL = ("admin", "district_officer", "council_member", "chairman", "analyst", "co
 DISTRICT = ("admin", "district_officer", "council_member", "chairman", "analyst")
 CRITERIA = REPO_ROOT / "questionnaires/criteria/ha-tinh-commune"
 FIELD = load_criteria_set(CRITERIA / "2021.1.toml").fields[0].code
+EDITORS = ("admin", "district_officer")
+#: An account that the account actions may change without touching any role's own session.
+VICTIM_ID = len(ALL) + 1
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,22 @@ GET_ROUTES = (
         None,
         ("admin", "district_officer", "commune_officer"),
     ),
+    Route("round_admin.index", "/staff/admin/rounds/", None, EDITORS),
+    Route("round_admin.create", "/staff/admin/rounds/new", None, EDITORS),
+    Route("round_admin.edit", f"/staff/admin/rounds/{R}/edit", None, EDITORS),
+    Route("round_admin.confirm_close", f"/staff/admin/rounds/{R}/close", None, EDITORS),
+    Route("round_admin.extend", f"/staff/admin/rounds/{R}/extend", None, EDITORS),
+    Route("round_admin.links", f"/staff/admin/rounds/{R}/links", None, EDITORS),
+    Route(
+        "round_admin.confirm_link_change",
+        f"/staff/admin/rounds/{R}/links/{OWN}/rotate",
+        None,
+        EDITORS,
+    ),
+    Route("unit_admin.index", "/staff/admin/units/", None, EDITORS),
+    Route("accounts.create", "/staff/admin/users/new", None, ("admin",)),
+    Route("accounts.edit", f"/staff/admin/users/{VICTIM_ID}", None, ("admin",)),
+    Route("demo_admin.index", "/staff/admin/demo/", None, ("admin",)),
     Route("par.rounds", "/staff/par/", None, ALL),
     Route("par.round_overview", f"/staff/par/{P}/", None, ALL, commune_redirect=True),
     Route("par.assessment", f"/staff/par/{P}/{OWN}/", f"/staff/par/{P}/{OTHER}/", ALL),
@@ -117,6 +136,19 @@ POST_ROUTES = {
     "par.return_to_council": (f"/staff/par/{P}/{OWN}/return", ("chairman",)),
     "par.reopen": (f"/staff/par/{P}/{OWN}/reopen", ("district_officer",)),
     "par.publish": (f"/staff/par/{P}/publish", ("chairman",)),
+    "round_admin.create": ("/staff/admin/rounds/new", EDITORS),
+    "round_admin.edit": (f"/staff/admin/rounds/{R}/edit", EDITORS),
+    "round_admin.close": (f"/staff/admin/rounds/{R}/close", EDITORS),
+    "round_admin.open_now": (f"/staff/admin/rounds/{R}/open-now", EDITORS),
+    "round_admin.extend": (f"/staff/admin/rounds/{R}/extend", EDITORS),
+    "round_admin.archive": (f"/staff/admin/rounds/{R}/archive", EDITORS),
+    "round_admin.unarchive": (f"/staff/admin/rounds/{R}/unarchive", EDITORS),
+    "round_admin.change_link": (f"/staff/admin/rounds/{R}/links/{OTHER}/rotate", EDITORS),
+    "unit_admin.upload": ("/staff/admin/units/", EDITORS),
+    "accounts.create": ("/staff/admin/users/new", ("admin",)),
+    "accounts.edit": (f"/staff/admin/users/{VICTIM_ID}", ("admin",)),
+    "accounts.reset_password": (f"/staff/admin/users/{VICTIM_ID}/password", ("admin",)),
+    "demo_admin.clear": ("/staff/admin/demo/clear", ("admin",)),
 }
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
@@ -136,6 +168,7 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         load_par_demo(session, dt.datetime.now(dt.UTC), DEMO_ROUND)
     for role in ALL:
         make_user(app, role, role, OWN if role == "commune_officer" else None)
+    make_user(app, "victim", "analyst")
     yield app
     app.extensions["db_engine"].dispose()
 

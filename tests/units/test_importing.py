@@ -68,14 +68,14 @@ def test_bad_units_file_reports_every_row_and_imports_nothing(
     result = runner.invoke(args=["import-units", str(bad)])
     assert result.exit_code != 0
     out = result.output
-    assert "nothing imported" in out
-    assert "row 3: name is empty" in out
-    assert "row 3: kind 'village' is not one of" in out
-    assert "row 3: valid_from '2020-13-01' is not a date" in out
-    assert "row 4: code 'a' repeats row 2" in out
-    assert "row 4: valid_to 2019-01-01 must be after valid_from" in out
-    assert "row 5: parent_code 'zzz' is not a unit" in out
-    assert "row 5: predecessors 'nope' is not a unit" in out
+    assert "không nhập gì" in out
+    assert "dòng 3: cột name trống" in out
+    assert "dòng 3: kind 'village' không thuộc" in out
+    assert "dòng 3: valid_from '2020-13-01' không phải ngày" in out
+    assert "dòng 4: mã 'a' trùng với dòng 2" in out
+    assert "dòng 4: valid_to 2019-01-01 phải sau valid_from" in out
+    assert "dòng 5: parent_code 'zzz' không có trong tệp" in out
+    assert "dòng 5: predecessors 'nope' không có trong tệp" in out
     with app.app_context(), session_scope() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(AdminUnit)) == 0
 
@@ -92,14 +92,14 @@ def test_bad_counts_file(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> 
     )
     result = runner.invoke(args=["import-counts", str(bad)])
     assert result.exit_code != 0
-    assert "row 2: more values than header columns" in result.output
-    assert "row 3: unit_code 'nowhere' is not a known unit" in result.output
-    assert "row 4: period_end 2021-01-01 is before period_start" in result.output
-    assert "row 4: transactions '-5' must be a whole number" in result.output
+    assert "dòng 2: nhiều giá trị hơn số cột tiêu đề" in result.output
+    assert "dòng 3: unit_code 'nowhere' không phải đơn vị đã có" in result.output
+    assert "dòng 4: period_end 2021-01-01 trước period_start" in result.output
+    assert "dòng 4: transactions '-5' phải là số nguyên" in result.output
 
 
 def test_missing_header_column(runner: FlaskCliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "units.csv"
     bad.write_text("code,name\nx,y\n", encoding="utf-8")
     result = runner.invoke(args=["import-units", str(bad)])
-    assert "row 1 (header): missing column(s) kind, valid_from" in result.output
+    assert "dòng 1 (tiêu đề): thiếu cột kind, valid_from" in result.output
