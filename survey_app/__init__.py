@@ -58,7 +58,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _blueprints() -> tuple[Blueprint, ...]:
     """Every capability's views, citizen pages first."""
-    from survey_app.admin import account_views, demo_views, round_views, unit_views
+    from survey_app.admin import (
+        account_views,
+        demo_views,
+        par_round_views,
+        round_views,
+        unit_views,
+    )
     from survey_app.collection import views as collection
     from survey_app.exports import views as exports
     from survey_app.monitoring import views as monitoring
@@ -84,6 +90,7 @@ def _blueprints() -> tuple[Blueprint, ...]:
         unit_views.bp,
         account_views.bp,
         demo_views.bp,
+        par_round_views.bp,
     )
 
 

@@ -13,6 +13,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -21,7 +22,14 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.form_messages import VietnameseForm
@@ -93,6 +101,53 @@ class RoundForm(VietnameseForm):
         validators=[DataRequired("Chọn cách xử lý.")],
     )
     units = CheckboxesField("Đơn vị tham gia", coerce=int)
+
+
+NO_SURVEY_LABELS = {
+    "rescale": "Quy đổi điểm thẩm định về thang 100 (không tính phần khảo sát)",
+    "zero": "Tính 0 điểm phần khảo sát",
+    "mean": "Lấy điểm khảo sát trung bình của các đơn vị có kết quả",
+}
+BAND_LABELS = {
+    "tot-kha": "Tốt ≥ 90 %, Khá 80–90 %, Trung bình 65–80 %, Yếu < 65 %",
+    "nhom-a-b": "Nhóm A ≥ 90 %, nhóm B 80–90 % (Quyết định 876/QĐ-BNV)",
+}
+
+
+class ParRoundForm(VietnameseForm):
+    code = StringField(
+        "Mã đợt",
+        validators=[DataRequired("Nhập mã đợt."), Regexp(CODE_PATTERN, message=CODE_MESSAGE)],
+    )
+    title = StringField(
+        "Tên đợt",
+        validators=[DataRequired("Nhập tên đợt."), Length(max=200, message="Tối đa 200 ký tự.")],
+    )
+    year = IntegerField(
+        "Năm đánh giá",
+        validators=[
+            DataRequired("Nhập năm."),
+            NumberRange(FIRST_YEAR, LAST_YEAR, f"Năm trong khoảng {FIRST_YEAR}–{LAST_YEAR}."),
+        ],
+    )
+    criteria = SelectField("Bộ tiêu chí", validators=[DataRequired("Chọn bộ tiêu chí.")])
+    survey_round = SelectField("Đợt khảo sát cho phần sự hài lòng")
+    deadline_on = DateField(
+        "Hạn nộp hồ sơ tự đánh giá", validators=[DataRequired("Chọn ngày."), _in_years]
+    )
+    deadline_time = TimeField("Giờ", default=dt.time(17, 0), validators=[DataRequired("Nhập giờ.")])
+    no_survey_rule = RadioField(
+        "Đơn vị không có kết quả khảo sát",
+        choices=[SelectChoice(v, label) for v, label in NO_SURVEY_LABELS.items()],
+        default="rescale",
+        validators=[DataRequired("Chọn cách tính.")],
+    )
+    bands = RadioField(
+        "Xếp loại",
+        choices=[SelectChoice(v, label) for v, label in BAND_LABELS.items()],
+        default="tot-kha",
+        validators=[DataRequired("Chọn cách xếp loại.")],
+    )
 
 
 class ExtendForm(VietnameseForm):

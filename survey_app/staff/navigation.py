@@ -20,6 +20,7 @@ ROLE_LABELS = {
 NAV_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("round_admin.index", "Quản lý đợt", ("admin", "district_officer")),
     ("unit_admin.index", "Đơn vị hành chính", ("admin", "district_officer")),
+    ("par_round_admin.create", "Tạo đợt Chỉ số CCHC", ("admin", "district_officer")),
     ("admin.users", "Tài khoản", ("admin",)),
     ("admin.audit_log", "Nhật ký", ("admin",)),
     ("demo_admin.index", "Dữ liệu mẫu", ("admin",)),

@@ -108,6 +108,7 @@ GET_ROUTES = (
     Route("accounts.create", "/staff/admin/users/new", None, ("admin",)),
     Route("accounts.edit", f"/staff/admin/users/{VICTIM_ID}", None, ("admin",)),
     Route("demo_admin.index", "/staff/admin/demo/", None, ("admin",)),
+    Route("par_round_admin.create", "/staff/admin/par-rounds/new", None, EDITORS),
     Route("par.rounds", "/staff/par/", None, ALL),
     Route("par.round_overview", f"/staff/par/{P}/", None, ALL, commune_redirect=True),
     Route("par.assessment", f"/staff/par/{P}/{OWN}/", f"/staff/par/{P}/{OTHER}/", ALL),
@@ -149,6 +150,7 @@ POST_ROUTES = {
     "accounts.edit": (f"/staff/admin/users/{VICTIM_ID}", ("admin",)),
     "accounts.reset_password": (f"/staff/admin/users/{VICTIM_ID}/password", ("admin",)),
     "demo_admin.clear": ("/staff/admin/demo/clear", ("admin",)),
+    "par_round_admin.create": ("/staff/admin/par-rounds/new", EDITORS),
 }
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
