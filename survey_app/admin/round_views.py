@@ -20,12 +20,7 @@ from survey_app.db import get_session
 from survey_app.questionnaires.loading import app_catalog
 from survey_app.rounds.links import public_address_problem, public_url
 from survey_app.rounds.models import SurveyRound
-from survey_app.rounds.services import (
-    RoundProblem,
-    create_round,
-    round_by_code,
-    units_valid_during,
-)
+from survey_app.rounds.services import RoundProblem, create_round, round_by_code
 from survey_app.sql_types import utcnow
 from survey_app.staff import audit, authz
 from survey_app.units.models import AdminUnit
@@ -57,26 +52,40 @@ def _questionnaire_choices() -> list[tuple[str, str]]:
     ]
 
 
-def _unit_choices(form: RoundForm, survey_round: SurveyRound | None) -> None:
-    """Commune-level units valid over the data period, and any unit already in the round."""
-    session = get_session()
-    start, end = form.period_start.data, form.period_end.data
-    units: dict[int, AdminUnit] = {}
-    if start and end and start <= end:
-        units.update((u.id, u) for u in units_valid_during(session, start, end))
-    elif survey_round is None:
-        units.update(
-            (u.id, u)
-            for u in session.scalars(
-                select(AdminUnit).where(AdminUnit.kind.in_(("xa", "phuong", "thi_tran")))
-            )
-        )
-    if survey_round is not None:
-        units.update((ru.unit.id, ru.unit) for ru in survey_round.units)
+def _unit_choices(form: RoundForm) -> dict[int, AdminUnit]:
+    """Every commune-level unit, those still in force first; returns them by id."""
+    units = get_session().scalars(
+        select(AdminUnit)
+        .where(AdminUnit.kind.in_(("xa", "phuong", "thi_tran")))
+        .order_by(AdminUnit.valid_to.is_not(None), AdminUnit.code)
+    )
+    by_id = {unit.id: unit for unit in units}
     form.units.choices = [
-        SelectChoice(u.id, f"{u.name} ({kind_label(u.kind)}, {u.code})")
-        for u in sorted(units.values(), key=lambda u: u.code)
+        SelectChoice(unit.id, f"{unit.name} ({kind_label(unit.kind)}{_ended(unit)})")
+        for unit in by_id.values()
     ]
+    return by_id
+
+
+def _ended(unit: AdminUnit) -> str:
+    return f", hết hiệu lực {unit.valid_to:%d/%m/%Y}" if unit.valid_to else ""
+
+
+def _units_in_force(form: RoundForm, units: dict[int, AdminUnit]) -> bool:
+    """Refuse units that did not exist for the whole data period (merged, or created later)."""
+    start, end = form.period_start.data, form.period_end.data
+    outside = [
+        units[unit_id].name
+        for unit_id in form.units.data or ()
+        if not (units[unit_id].valid_on(start) and units[unit_id].valid_on(end))
+    ]
+    if outside:
+        form.units.errors = [
+            "Không có hiệu lực trong cả kỳ số liệu (đã sáp nhập hoặc thành lập sau): "
+            + ", ".join(outside)
+            + "."
+        ]
+    return not outside
 
 
 def _settings(form: RoundForm) -> changes.RoundSettings:
@@ -114,10 +123,11 @@ def index() -> str:
 def create() -> Page:
     form = RoundForm()
     form.questionnaire.choices = _questionnaire_choices()
-    _unit_choices(form, None)
+    units = _unit_choices(form)
     if not form.is_submitted():
-        form.units.data = [choice.value for choice in form.units.choices]
-    elif form.validate():
+        today = utcnow().date()
+        form.units.data = [unit_id for unit_id, unit in units.items() if unit.valid_on(today)]
+    elif form.validate() and _units_in_force(form, units):
         session = get_session()
         settings = _settings(form)
         try:
@@ -163,8 +173,8 @@ def edit(round_code: str) -> Page:
     form = RoundForm(data=None if request.method == "POST" else _form_data(survey_round))
     form.code.data = survey_round.code
     form.questionnaire.choices = _questionnaire_choices()
-    _unit_choices(form, survey_round)
-    if form.is_submitted() and form.validate():
+    units = _unit_choices(form)
+    if form.is_submitted() and form.validate() and _units_in_force(form, units):
         session = get_session()
         try:
             changed = changes.update_round(
