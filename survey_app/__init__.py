@@ -68,6 +68,7 @@ def _blueprints() -> tuple[Blueprint, ...]:
     from survey_app.collection import views as collection
     from survey_app.exports import views as exports
     from survey_app.monitoring import views as monitoring
+    from survey_app.paper import views as paper
     from survey_app.par import views as par
     from survey_app.quotas import views as quotas
     from survey_app.results import views as results
@@ -86,6 +87,7 @@ def _blueprints() -> tuple[Blueprint, ...]:
         monitoring.bp,
         quotas.bp,
         posters.bp,
+        paper.bp,
         round_views.bp,
         unit_views.bp,
         account_views.bp,

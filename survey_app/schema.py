@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import configure_mappers
 
+from survey_app.paper import models as paper_models
 from survey_app.par import models as par_models
 from survey_app.quotas import models as quota_models
 from survey_app.responses import models as response_models
@@ -22,6 +23,7 @@ MODEL_MODULES = (
     round_models,
     response_models,
     quota_models,
+    paper_models,
     par_models,
 )
 

@@ -27,6 +27,7 @@ LAYERS = (
     "responses",
     "quotas",
     "collection",
+    "paper",
     "monitoring",
     "results",
     "exports",

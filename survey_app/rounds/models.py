@@ -41,6 +41,8 @@ class SurveyRound(Base):
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Archived rounds leave the staff lists; their data stays for later comparison.
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The last serial number of paper questionnaires issued in the round (survey_app.paper).
+    paper_serials_issued: Mapped[int] = mapped_column(default=0, server_default="0")
 
     units: Mapped[list[RoundUnit]] = relationship(
         back_populates="round", cascade="all, delete-orphan"

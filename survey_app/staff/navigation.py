@@ -41,6 +41,7 @@ ROUND_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("monitoring.district", "Theo dõi", ROLES),  # every role; commune officers see their own unit
     ("quotas.targets", "Chỉ tiêu", ("admin", "district_officer")),
     ("posters.print_all", "Áp phích QR", ("admin", "district_officer", "commune_officer")),
+    ("paper.index", "Phiếu giấy", ("admin", "district_officer", "commune_officer")),
 )
 
 

@@ -19,8 +19,11 @@ from survey_app.config import REPO_ROOT
 from survey_app.db import session_scope
 from survey_app.demo.par_round import DEMO_PAR_ROUND, load_par_demo
 from survey_app.demo.setup import DEMO_ROUND
+from survey_app.paper.serials import issue_batch
 from survey_app.par.criteria import load_criteria_set
-from survey_app.staff.models import AuditEvent
+from survey_app.rounds.services import round_by_code
+from survey_app.staff.models import AuditEvent, User
+from survey_app.units.models import AdminUnit
 from tests.conftest import make_app
 from tests.factories.demo import demo_link, submit_all
 from tests.factories.staff import login, make_user
@@ -32,6 +35,7 @@ DISTRICT = ("admin", "district_officer", "council_member", "chairman", "analyst"
 CRITERIA = REPO_ROOT / "questionnaires/criteria/ha-tinh-commune"
 FIELD = load_criteria_set(CRITERIA / "2021.1.toml").fields[0].code
 EDITORS = ("admin", "district_officer")
+PRINTERS = ("admin", "district_officer", "commune_officer")
 #: An account that the account actions may change without touching any role's own session.
 VICTIM_ID = len(ALL) + 1
 
@@ -109,6 +113,11 @@ GET_ROUTES = (
     Route("accounts.edit", f"/staff/admin/users/{VICTIM_ID}", None, ("admin",)),
     Route("demo_admin.index", "/staff/admin/demo/", None, ("admin",)),
     Route("par_round_admin.create", "/staff/admin/par-rounds/new", None, EDITORS),
+    Route("paper.index", f"/staff/rounds/{R}/paper/", None, PRINTERS),
+    # Batch 1 was printed for OWN, batch 2 for OTHER (see the fixture).
+    Route(
+        "paper.print_batch", f"/staff/rounds/{R}/paper/1", f"/staff/rounds/{R}/paper/2", PRINTERS
+    ),
     Route("par.rounds", "/staff/par/", None, ALL),
     Route("par.round_overview", f"/staff/par/{P}/", None, ALL, commune_redirect=True),
     Route("par.assessment", f"/staff/par/{P}/{OWN}/", f"/staff/par/{P}/{OTHER}/", ALL),
@@ -151,6 +160,7 @@ POST_ROUTES = {
     "accounts.reset_password": (f"/staff/admin/users/{VICTIM_ID}/password", ("admin",)),
     "demo_admin.clear": ("/staff/admin/demo/clear", ("admin",)),
     "par_round_admin.create": ("/staff/admin/par-rounds/new", EDITORS),
+    "paper.index": (f"/staff/rounds/{R}/paper/", PRINTERS),
 }
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
@@ -171,6 +181,13 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     for role in ALL:
         make_user(app, role, role, OWN if role == "commune_officer" else None)
     make_user(app, "victim", "analyst")
+    with app.app_context(), session_scope() as session:
+        survey_round = round_by_code(session, DEMO_ROUND)
+        assert survey_round is not None
+        admin = session.scalars(sa.select(User).where(User.username == "admin")).one()
+        for code in (OWN, OTHER):
+            unit = session.scalars(sa.select(AdminUnit).where(AdminUnit.code == code)).one()
+            issue_batch(session, survey_round, unit, 1, admin)
     yield app
     app.extensions["db_engine"].dispose()
 
