@@ -45,6 +45,18 @@ class PaperSection:
     blocks: tuple[PaperBlock, ...]
 
 
+def choice_keys(choices: tuple[Choice, ...]) -> list[str]:
+    """What is printed beside each choice and typed at data entry.
+
+    The codes themselves when they are short numbers (the SIPAS scale 1–5 and 9 for "không
+    biết", as on the ministry's paper forms), else the choices' positions 1, 2, 3, ...
+    """
+    codes = [choice.name for choice in choices]
+    if all(code.isascii() and code.isdigit() and len(code) <= 2 for code in codes):
+        return codes
+    return [str(position) for position in range(1, len(codes) + 1)]
+
+
 def number_questions(questionnaire: Questionnaire) -> dict[str, int]:
     """Question name → its number on paper (notes carry no number)."""
     answerable = [q for q in questionnaire.questions if q.has_answer]

@@ -7,7 +7,7 @@ library and its system fonts are needed to print Vietnamese correctly.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import IntegerField, SelectField
@@ -16,17 +16,34 @@ from wtforms.validators import DataRequired, NumberRange
 
 from survey_app.db import get_session
 from survey_app.form_messages import VietnameseForm
-from survey_app.paper.layout import paper_sections
+from survey_app.paper.entry import EntryRefused, enter_form
+from survey_app.paper.layout import choice_keys, paper_sections
 from survey_app.paper.models import PaperBatch
-from survey_app.paper.serials import MAX_BATCH, SerialProblem, batches, issue_batch, serial_text
+from survey_app.paper.serials import (
+    MAX_BATCH,
+    SerialProblem,
+    batches,
+    issue_batch,
+    parse_serial,
+    serial_text,
+)
+from survey_app.questionnaires.model import Choice
 from survey_app.rounds.access import round_for_staff, visible_units
 from survey_app.rounds.qr import qr_svg
 from survey_app.rounds.services import round_questionnaire
+from survey_app.sql_types import utcnow
 from survey_app.staff import authz
 from survey_app.units.models import AdminUnit
 from survey_app.units.naming import committee_name
 
 bp = Blueprint("paper", __name__, url_prefix="/staff/rounds/<round_code>/paper")
+
+
+@bp.app_template_global("keyed")
+def keyed(choices: tuple[Choice, ...]) -> list[tuple[str, Choice]]:
+    """Each choice with the number printed beside it (and typed at data entry)."""
+    return list(zip(choice_keys(choices), choices, strict=True))
+
 
 PRINTERS = ("admin", "district_officer", "commune_officer")
 Page = str | tuple[str, int] | WerkzeugResponse
@@ -82,6 +99,54 @@ def _inline_svg(text: str) -> Markup:
     svg = qr_svg(text).decode()
     # Safe: the markup is the SVG qrcode generated from our own serial digits.
     return Markup(svg[svg.index("<svg") :])
+
+
+class EntryForm(VietnameseForm):
+    """Only the CSRF token: the answers are the questionnaire's own fields, checked by
+    ``paper.entry`` with the phone form's rules."""
+
+
+@bp.route("/entry", methods=["GET", "POST"])
+@authz.roles_required(*PRINTERS)
+def entry(round_code: str) -> Page:
+    survey_round = round_for_staff(round_code)
+    questionnaire = round_questionnaire(survey_round)
+    form = EntryForm()
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        names = {q.name for q in questionnaire.fields}
+        typed = {k: v[:2000] for k, v in request.form.items() if k in names or k == "serial"}
+        session = get_session()
+        number = parse_serial(typed.get("serial", ""))
+        try:
+            if number is None:
+                raise EntryRefused(
+                    "Số sê-ri không đúng.",
+                    {"serial": "7 chữ số in trên phiếu; chữ số cuối là số kiểm tra."},
+                )
+            entered = enter_form(
+                session, survey_round, questionnaire, number, typed, authz.user(), utcnow()
+            )
+        except EntryRefused as refused:
+            session.rollback()
+            flash(str(refused), "error")
+            errors, status = refused.errors, 422
+        else:
+            flash(f"Đã lưu phiếu {entered.serial}. Nhập phiếu tiếp theo.", "info")
+            return redirect(url_for(".entry", round_code=round_code))
+    html = render_template(
+        "paper/entry.html",
+        survey_round=survey_round,
+        form=form,
+        sections=paper_sections(questionnaire),
+        typed=typed,
+        errors=errors,
+    )
+    return html, status
 
 
 @bp.get("/<int:batch_id>")

@@ -114,6 +114,7 @@ GET_ROUTES = (
     Route("demo_admin.index", "/staff/admin/demo/", None, ("admin",)),
     Route("par_round_admin.create", "/staff/admin/par-rounds/new", None, EDITORS),
     Route("paper.index", f"/staff/rounds/{R}/paper/", None, PRINTERS),
+    Route("paper.entry", f"/staff/rounds/{R}/paper/entry", None, PRINTERS),
     # Batch 1 was printed for OWN, batch 2 for OTHER (see the fixture).
     Route(
         "paper.print_batch", f"/staff/rounds/{R}/paper/1", f"/staff/rounds/{R}/paper/2", PRINTERS
@@ -161,6 +162,7 @@ POST_ROUTES = {
     "demo_admin.clear": ("/staff/admin/demo/clear", ("admin",)),
     "par_round_admin.create": ("/staff/admin/par-rounds/new", EDITORS),
     "paper.index": (f"/staff/rounds/{R}/paper/", PRINTERS),
+    "paper.entry": (f"/staff/rounds/{R}/paper/entry", PRINTERS),
 }
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
