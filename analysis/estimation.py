@@ -2,10 +2,11 @@
 
 Each estimator returns a tidy DataFrame, one row per (domain, variable[, level]): the by-columns,
 ``variable`` (``level`` for proportions), ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``df``,
-``deff`` (R's ``deff = TRUE``), ``deff_kish`` (Kish's 1 + CV^2 of the weights), ``n`` (unweighted
-respondents with a valid answer) and ``sum_weights``. Missing answers (NaN) are item
-non-response, treated as a domain exactly as R's ``svymean(..., na.rm = TRUE)`` and ``svyby``
-do: the row stays in the design with a zero linearised value (Lumley 2010, §2.2.2).
+``deff`` (R's ``deff = TRUE``), ``deff_replace`` (R's ``deff = "replace"``), ``deff_kish``
+(Kish's 1 + CV^2 of the weights), ``n`` (unweighted respondents with a valid answer) and
+``sum_weights``. Missing answers (NaN) are item non-response, treated as a domain exactly as
+R's ``svymean(..., na.rm = TRUE)`` and ``svyby`` do: the row stays in the design with a zero
+linearised value (Lumley 2010, §2.2.2).
 
 SEs hold the weights fixed (R on a ``svydesign`` built from the final weights); pass a
 :class:`analysis.greg.Calibration` to get the calibration-aware SE R reports after
@@ -19,12 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.calibrated import CalibratedDesign
 from analysis.design import BoolArray, Design, DesignArrays, FloatArray, prepare_design
 from analysis.domains import Domains, define_domains
 from analysis.errors import AnalysisError
 from analysis.greg import Calibration, calibrated_variance, layout_calibration
+from analysis.influence import Linearised, divide, linearise_ratio
 from analysis.intervals import Interval, check_interval, confidence_interval, interval_df
-from analysis.linearization import layout_variance, stratified_variance, sums_by
+from analysis.linearization import layout_variance, stratified_variance
 
 VarianceFunction = Callable[[FloatArray, BoolArray], FloatArray]
 
@@ -38,15 +41,32 @@ class EstimationContext:
     variance: VarianceFunction
 
 
+#: What every estimator accepts as its design: columns, a calibrated design, or a prepared one.
+AnyDesign = Design | CalibratedDesign | EstimationContext
+
+
 def prepare_estimation(
     responses: pd.DataFrame,
-    design: Design,
+    design: Design | CalibratedDesign,
     by: str | Sequence[str] = (),
     calibration: Calibration | None = None,
 ) -> EstimationContext:
-    """Resolve ``design`` and the ``by`` domains once, for several estimators to share."""
+    """Resolve ``design`` and the ``by`` domains once, for several estimators to share.
+
+    A :class:`~analysis.calibrated.CalibratedDesign` brings its calibrated weights and its
+    calibration model (so ``calibration`` must be None): the SEs are calibration-aware.
+    """
+    by_columns = [by] if isinstance(by, str) else list(by)
+    if isinstance(design, CalibratedDesign):
+        if calibration is not None:
+            raise AnalysisError(
+                "a calibrated design carries its own calibration model; do not pass "
+                "calibration= as well"
+            )
+        responses, calibration = design.frame(responses, by_columns), design.calibration
+        design = design.design
     arrays = prepare_design(responses, design)
-    domains = define_domains(responses, [by] if isinstance(by, str) else by)
+    domains = define_domains(responses, by_columns)
     layout = layout_variance(arrays, domains)
     if calibration is None:
 
@@ -62,72 +82,15 @@ def prepare_estimation(
     return EstimationContext(design=arrays, domains=domains, variance=variance)
 
 
-@dataclass(frozen=True)
-class Linearised:
-    """One variable's estimate per domain, its influence values and its SRS comparison.
-
-    ``influence`` is u_i (zero outside the row's domain and for missing answers);
-    ``srs_variance`` is the variance under simple random sampling without replacement that
-    R's ``deff = TRUE`` divides by; ``present`` marks rows in a domain with a valid answer.
-    """
-
-    estimate: FloatArray
-    influence: FloatArray
-    n: FloatArray
-    sum_weights: FloatArray
-    sum_squared_weights: FloatArray
-    srs_variance: FloatArray
-    present: BoolArray
-
-
-def _divide(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        quotient: FloatArray = np.where(denominator != 0, numerator / denominator, np.nan)
-    return quotient
-
-
 def linearise(values: FloatArray, context: EstimationContext, *, total: bool) -> Linearised:
     """Linearise the domain mean (or total) of ``values`` (NaN = missing) in every domain.
 
-    Mean: ybar_d = sum w y / sum w over valid rows of d (a ratio estimator with the valid
-    indicator as denominator), u_i = w_i (y_i - ybar_d) / sum_d w (Lumley 2010, §2.2; Särndal
-    et al. 1992, result 5.6.1). Total: Y_d = sum w y, u_i = w_i y_i (R's svytotal).
-    SRS variance, as R's ``svymean``/``svytotal(deff = TRUE)``: s^2 (N - n) / (N n) for the
-    mean and N^2 s^2 (N - n)/(N n) for the total, s^2 = n/(n - 1) sum w (y - ybar)^2 / sum w,
-    N = sum w, n = rows with a non-zero weight.
+    Mean: ybar_d = sum w y / sum w over valid rows of d, the ratio with x = 1 (Lumley 2010,
+    §2.2; Särndal et al. 1992, result 5.6.1); total: Y_d = sum w y (R's svytotal). Influence
+    values and both SRS variances: :func:`analysis.influence.linearise_ratio`.
     """
-    weights, domain_codes = context.design.weights, context.domains.codes
-    count = context.domains.count
-    present = ~np.isnan(values) & (domain_codes >= 0)
-    index = np.where(present, domain_codes, count)
-    used_weights = np.where(present, weights, 0.0)
-    y = np.where(present, values, 0.0)
-    sum_weights = sums_by(index, used_weights, count)
-    weighted = sums_by(index, used_weights * y, count)
-    mean = _divide(weighted, sum_weights)
-    residual = np.where(present, y - np.append(mean, 0.0)[index], 0.0)
-    if total:
-        influence = used_weights * y
-    else:
-        influence = used_weights * residual / np.append(sum_weights, 1.0)[index]
-    n = sums_by(index, present, count)
-    nonzero = sums_by(index, used_weights != 0, count)
-    squares = sums_by(index, used_weights * residual * residual, count)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        element_variance = nonzero / (nonzero - 1) * squares / sum_weights
-        srs = element_variance * (sum_weights - nonzero) / (sum_weights * nonzero)
-    # R returns NA (with a warning) when sum w < n: weights not scaled to the population.
-    srs = np.where((nonzero > 1) & (sum_weights >= nonzero), srs, np.nan)
-    if total:
-        srs = srs * sum_weights**2
-    return Linearised(
-        estimate=weighted if total else mean,
-        influence=influence,
-        n=n,
-        sum_weights=sum_weights,
-        sum_squared_weights=sums_by(index, used_weights * used_weights, count),
-        srs_variance=srs,
-        present=present,
+    return linearise_ratio(
+        values, np.ones_like(values), context.design.weights, context.domains, total=total
     )
 
 
@@ -136,7 +99,8 @@ def summarise(
 ) -> pd.DataFrame:
     """Return the result columns (module docstring) for one linearised variable.
 
-    V = the design variance of its influence values; ``deff`` = V / V_srs (R's deff);
+    V = the design variance of its influence values; ``deff`` = V / V_srs (R's deff = TRUE,
+    SRS without replacement), ``deff_replace`` = V / V_srswr (R's deff = "replace");
     ``deff_kish`` = n sum w^2 / (sum w)^2 (Kish 1965, §11.7).
     """
     variance = context.variance(linearised.influence, linearised.present)
@@ -151,8 +115,9 @@ def summarise(
             "ci_low": low,
             "ci_high": high,
             "df": np.full(se.shape, df),
-            "deff": _divide(variance, linearised.srs_variance),
-            "deff_kish": _divide(
+            "deff": divide(variance, linearised.srs_variance),
+            "deff_replace": divide(variance, linearised.srs_replace_variance),
+            "deff_kish": divide(
                 linearised.n * linearised.sum_squared_weights, linearised.sum_weights**2
             ),
             "n": linearised.n.astype(np.int64),
@@ -186,7 +151,7 @@ def label_domains(domains: Domains, results: pd.DataFrame, **keys: str) -> pd.Da
 
 def resolve_context(
     responses: pd.DataFrame,
-    design: Design | EstimationContext,
+    design: AnyDesign,
     by: str | Sequence[str],
     calibration: Calibration | None,
 ) -> EstimationContext:
@@ -251,10 +216,23 @@ def _check_not_logit(interval: Interval) -> Interval:
     return interval
 
 
+def _binary_columns(
+    responses: pd.DataFrame, variables: str | Sequence[str]
+) -> Iterator[tuple[dict[str, str], FloatArray]]:
+    """Numeric columns checked to hold only 0, 1 or NaN (a logit interval needs a share)."""
+    for labels, values in _numeric_columns(responses, variables):
+        if not bool(np.isin(values[~np.isnan(values)], (0.0, 1.0)).all()):
+            raise AnalysisError(
+                f"interval='logit' needs a 0/1 variable, but {labels['variable']!r} holds other "
+                "values; use 't' or 'normal'"
+            )
+        yield labels, values
+
+
 def estimate_means(
     responses: pd.DataFrame,
     variables: str | Sequence[str],
-    design: Design | EstimationContext,
+    design: AnyDesign,
     *,
     by: str | Sequence[str] = (),
     confidence: float = 0.95,
@@ -266,22 +244,31 @@ def estimate_means(
     ybar = sum w y / sum w over valid answers, SE by Taylor linearisation
     (:func:`linearise`, :mod:`analysis.linearization`), CI Wald with t(degf) or normal:
     R's ``svyby(~y, ~by, design, svymean, na.rm = TRUE, deff = TRUE)`` and
-    ``confint(..., df = degf(design))``. ``design`` may be a prepared
-    :class:`EstimationContext` (then ``by`` and ``calibration`` are taken from it).
+    ``confint(..., df = degf(design))``. ``design`` may be a
+    :class:`~analysis.calibrated.CalibratedDesign` (calibration-aware SEs in one call) or a
+    prepared :class:`EstimationContext` (then ``by`` and ``calibration`` are taken from it).
+    ``interval="logit"`` is allowed for a 0/1 variable (its mean is a share): R's
+    ``svyciprop(~I(y == 1), method = "logit")``.
     """
+    check_interval(interval)
+    columns = (
+        _binary_columns(responses, variables)
+        if interval == "logit"
+        else _numeric_columns(responses, variables)
+    )
     return _tabulate(
-        _numeric_columns(responses, variables),
+        columns,
         resolve_context(responses, design, by, calibration),
         total=False,
         confidence=confidence,
-        interval=_check_not_logit(interval),
+        interval=interval,
     )
 
 
 def estimate_totals(
     responses: pd.DataFrame,
     variables: str | Sequence[str],
-    design: Design | EstimationContext,
+    design: AnyDesign,
     *,
     by: str | Sequence[str] = (),
     confidence: float = 0.95,
@@ -302,10 +289,35 @@ def estimate_totals(
     )
 
 
+def estimate_level_totals(
+    responses: pd.DataFrame,
+    variables: str | Sequence[str],
+    design: AnyDesign,
+    *,
+    by: str | Sequence[str] = (),
+    confidence: float = 0.95,
+    interval: Interval = "t",
+    calibration: Calibration | None = None,
+) -> pd.DataFrame:
+    """Estimated population count of each level of categorical ``variables``, with SEs.
+
+    The total of the level's indicator, one row per level with a ``level`` column: R's
+    ``svytotal(~factor, na.rm = TRUE, deff = TRUE)`` (Särndal et al. 1992, result 2.8.1), with
+    no 0/1 columns to build by hand.
+    """
+    return _tabulate(
+        _level_columns(responses, variables),
+        resolve_context(responses, design, by, calibration),
+        total=True,
+        confidence=confidence,
+        interval=_check_not_logit(interval),
+    )
+
+
 def estimate_proportions(
     responses: pd.DataFrame,
     variables: str | Sequence[str],
-    design: Design | EstimationContext,
+    design: AnyDesign,
     *,
     by: str | Sequence[str] = (),
     confidence: float = 0.95,

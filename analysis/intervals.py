@@ -7,9 +7,11 @@ delta-method Wald interval on the logit scale that R's ``svyciprop(method = "log
 an intercept-only quasi-binomial ``svyglm`` (Lumley 2010, §2.3.1; Korn & Graubard 1998).
 """
 
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
 from analysis.design import FloatArray
@@ -86,3 +88,33 @@ def confidence_interval(
     if interval == "logit":
         return logit_interval(estimate, se, confidence, df)
     return wald_interval(estimate, se, confidence, df)
+
+
+def add_intervals(
+    results: pd.DataFrame,
+    degf: int,
+    *,
+    confidence: float = 0.95,
+    methods: Sequence[Interval] = ("normal", "t"),
+) -> pd.DataFrame:
+    """Return ``results`` (any estimator table) with ``ci_low_<method>``/``ci_high_<method>``.
+
+    One call gives every interval from the ``estimate`` and ``se`` columns: ``normal`` is what
+    R's ``confint(svymean(...))`` prints; ``t`` uses the design's ``degf`` (#PSUs − #strata),
+    R's ``confint(..., df = degf(design))``; ``logit`` is ``svyciprop(method = "logit")`` for
+    shares. The estimators' own default is ``t``: with one stratum per commune and a few dozen
+    respondents each, the variance estimate has few degrees of freedom in a small domain, and
+    the normal quantile then under-covers (Korn & Graubard 1999, §5.2; Lumley 2010, §2.3).
+    """
+    check_confidence(confidence)
+    for column in ("estimate", "se"):
+        if column not in results.columns:
+            raise AnalysisError(f"results have no {column!r} column to build intervals from")
+    estimate = results["estimate"].to_numpy(dtype=np.float64)
+    se = results["se"].to_numpy(dtype=np.float64)
+    widened = results.copy()
+    for method in methods:
+        low, high = confidence_interval(estimate, se, confidence, interval_df(method, degf), method)
+        widened[f"ci_low_{method}"] = low
+        widened[f"ci_high_{method}"] = high
+    return widened

@@ -4,6 +4,19 @@ Slovin's n = N / (1 + N e²) is the formula of the MoHA SIPAS training material;
 n0 = z² p(1−p) / e² with the finite population correction n = n0 / (1 + (n0 − 1)/N) is
 Cochran (1977) "Sampling Techniques", eq. 4.1–4.2. Sizes are rounded up; some provinces set
 floors by unit kind (Bình Dương 2018: 150 per xã, 200 per thị trấn).
+
+Two choices that textbooks and provincial guidance make differently are options:
+
+- the FPC form: ``correction="cochran"`` n0 / (1 + (n0 − 1)/N) (Cochran 1977, eq. 4.2; the
+  formula of Krejcie & Morgan's 1970 table) or ``"simple"`` n0 / (1 + n0/N) (the form of most
+  guidance; Slovin's formula is exactly this with z² p(1−p) = 1/4 · 4, i.e. z = 2, p = 0.5);
+- the quantile: ``z=None`` the exact Φ⁻¹(1 − α/2) (1.959964 at 95 %), or a rounded value such as
+  ``z=1.96`` as printed in guidance.
+
+Defaults: the ministry's guidance (MoHA SIPAS training material, DOMAIN.md §3) sizes samples with
+Slovin, so ``unit_targets`` defaults to ``method="slovin"`` (which needs neither option). For
+``method="cochran"`` the defaults stay Cochran's own (eq. 4.2, exact quantile): the guidance
+prescribes no Cochran variant, and those defaults reproduce Krejcie & Morgan's table.
 """
 
 import math
@@ -20,6 +33,8 @@ from analysis.units import unit_totals
 
 Method = Literal["slovin", "cochran"]
 METHODS: tuple[Method, ...] = ("slovin", "cochran")
+Correction = Literal["cochran", "simple"]
+CORRECTIONS: tuple[Correction, ...] = ("cochran", "simple")
 N_FORMULA = "n_formula"
 MARGIN = "margin_of_error"
 
@@ -57,29 +72,64 @@ def slovin_size(N: float, e: float = 0.05) -> int:
     return round_up(slovin_n(N, e))
 
 
-def cochran_n0(e: float = 0.05, confidence: float = 0.95, p: float = 0.5) -> float:
-    """Cochran's size for an infinite population, n0 = z² p(1−p) / e² (Cochran 1977, 4.1)."""
+def _quantile(confidence: float, z: float | None) -> float:
+    if z is None:
+        return z_value(confidence)
+    if not z > 0:
+        raise AnalysisError(f"z must be > 0 (e.g. 1.96), got {z!r}")
+    return float(z)
+
+
+def cochran_n0(
+    e: float = 0.05, confidence: float = 0.95, p: float = 0.5, *, z: float | None = None
+) -> float:
+    """Cochran's size for an infinite population, n0 = z² p(1−p) / e² (Cochran 1977, 4.1).
+
+    ``z=None`` uses the exact normal quantile of ``confidence``; a number (1.96) is used as is.
+    """
     _check_fraction("margin of error e", e)
     _check_fraction("proportion p", p)
-    z = z_value(confidence)
-    return z * z * p * (1.0 - p) / (e * e)
+    quantile = _quantile(confidence, z)
+    return quantile * quantile * p * (1.0 - p) / (e * e)
 
 
-def cochran_n(N: float, e: float = 0.05, confidence: float = 0.95, p: float = 0.5) -> float:
-    """Cochran's size with the finite population correction, n = n0 / (1 + (n0 − 1)/N).
+def cochran_n(
+    N: float,
+    e: float = 0.05,
+    confidence: float = 0.95,
+    p: float = 0.5,
+    *,
+    correction: Correction = "cochran",
+    z: float | None = None,
+) -> float:
+    """Cochran's size with the finite population correction, unrounded; N = inf gives n0.
 
-    Cochran (1977) eq. 4.2, unrounded; N = inf gives n0.
+    ``correction="cochran"``: n = n0 / (1 + (n0 − 1)/N) (Cochran 1977, eq. 4.2; Krejcie &
+    Morgan 1970); ``"simple"``: n = n0 / (1 + n0/N) (the form of most guidance, and Slovin's
+    formula when z = 2, p = 0.5). Module docstring: which default and why.
     """
     _check_population(N)
-    n0 = cochran_n0(e, confidence, p)
+    if correction not in CORRECTIONS:
+        raise AnalysisError(
+            f"correction={correction!r} is not an FPC form; use one of {list(CORRECTIONS)}"
+        )
+    n0 = cochran_n0(e, confidence, p, z=z)
     if N == 0:
         return 0.0
-    return n0 / (1.0 + (n0 - 1.0) / N)
+    return n0 / (1.0 + (n0 - (1.0 if correction == "cochran" else 0.0)) / N)
 
 
-def cochran_size(N: float, e: float = 0.05, confidence: float = 0.95, p: float = 0.5) -> int:
-    """Cochran's size with finite population correction, rounded up."""
-    return round_up(cochran_n(N, e, confidence, p))
+def cochran_size(
+    N: float,
+    e: float = 0.05,
+    confidence: float = 0.95,
+    p: float = 0.5,
+    *,
+    correction: Correction = "cochran",
+    z: float | None = None,
+) -> int:
+    """Cochran's size with finite population correction (:func:`cochran_n`), rounded up."""
+    return round_up(cochran_n(N, e, confidence, p, correction=correction, z=z))
 
 
 def margin_of_error(n: float, N: float, p: float = 0.5, confidence: float = 0.95) -> float:
@@ -124,13 +174,17 @@ def unit_targets(
     p: float = 0.5,
     floors: Mapping[str, int] | None = None,
     caps: Mapping[str, int] | None = None,
+    *,
+    correction: Correction = "cochran",
+    z: float | None = None,
 ) -> pd.DataFrame:
     """Return one row per unit: unit_code, kind, transactions, n_formula, target, margin_of_error.
 
     ``units`` is the units/transactions table (see :func:`analysis.units.unit_totals`).
     ``n_formula`` is the rounded-up Slovin or Cochran size for N = transactions; ``target``
     applies the floors and caps by kind (never above N); ``margin_of_error`` is what the target
-    achieves for proportion ``p`` at ``confidence`` (:func:`margin_of_error`).
+    achieves for proportion ``p`` at ``confidence`` (:func:`margin_of_error`). ``correction``
+    and ``z`` choose Cochran's FPC form and quantile (:func:`cochran_n`; Slovin ignores them).
     """
     if method not in METHODS:
         raise AnalysisError(f"unknown sample-size method {method!r}; use one of {list(METHODS)}")
@@ -143,7 +197,11 @@ def unit_targets(
     margins: list[float] = []
     for kind, count in zip(totals[KIND], totals[TRANSACTIONS], strict=True):
         N = int(count)
-        n = slovin_size(N, e) if method == "slovin" else cochran_size(N, e, confidence, p)
+        n = (
+            slovin_size(N, e)
+            if method == "slovin"
+            else cochran_size(N, e, confidence, p, correction=correction, z=z)
+        )
         target = bound_size(n, N, None if pd.isna(kind) else str(kind), floors, caps)
         formula_sizes.append(n)
         targets.append(target)

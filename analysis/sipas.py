@@ -2,13 +2,15 @@
 
 Item index = weighted share satisfied (score >= threshold, 4 by default) among the item's
 valid answers: the ratio estimator R_k = sum w y_k / sum w x_k with y_k the satisfied
-indicator and x_k the valid-answer indicator. Factor index = mean of its item indices; unit
-index = mean of the factor indices (MoHA SIPAS method, DOMAIN.md §3). A factor or unit index is
-thus a linear combination sum_k c_k R_k of ratio estimators with different denominators, whose
-linearised variable is sum_k c_k w_i (y_ki - R_k x_ki) / X_k (Särndal, Swensson & Wretman 1992,
-result 5.6.2 and §5.9; Lumley 2010, §2.2 and ``svycontrast``): its design variance is
-computed directly; SEs are never averaged. Mean scores (1-5) use the same combination on the
-scores, and the distribution gives the share of each scale point per item.
+indicator and x_k the valid-answer indicator (:func:`analysis.ratio.linearise_ratios`, the
+linearisation of the public :func:`analysis.ratio.estimate_ratios`). Factor index = mean of
+its item indices; unit index = mean of the factor indices (MoHA SIPAS method, DOMAIN.md §3).
+A factor or unit index is thus a linear combination sum_k c_k R_k of ratio estimators with
+different denominators, whose linearised variable is sum_k c_k w_i (y_ki - R_k x_ki) / X_k
+(Särndal, Swensson & Wretman 1992, result 5.6.2 and §5.9; Lumley 2010, §2.2 and
+``svycontrast``): its design variance is computed directly; SEs are never averaged. Mean
+scores (1-5) use the same combination on the scores, and the distribution gives the share of
+each scale point per item.
 
 Every table carries ``n`` (respondents with a valid answer: to the item, or to at least one of
 the factor's or unit's items), ``n_min`` (the smallest item n behind the row) and
@@ -22,11 +24,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analysis.calibrated import CalibratedDesign
 from analysis.design import BoolArray, Design, FloatArray
 from analysis.errors import AnalysisError
 from analysis.estimation import (
+    AnyDesign,
     EstimationContext,
-    Linearised,
     label_domains,
     linearise,
     prepare_estimation,
@@ -34,8 +37,10 @@ from analysis.estimation import (
     summarise,
 )
 from analysis.greg import Calibration
+from analysis.influence import Linearised
 from analysis.intervals import Interval, check_interval
 from analysis.linearization import sums_by
+from analysis.ratio import linearise_ratios
 from analysis.recode import SATISFIED_THRESHOLD, satisfied
 
 MissingComponents = Literal["propagate", "skip"]
@@ -155,6 +160,7 @@ def _combine(
         sum_weights=sums_by(index, used_weights, count),
         sum_squared_weights=sums_by(index, used_weights * used_weights, count),
         srs_variance=np.full(count, np.nan),
+        srs_replace_variance=np.full(count, np.nan),
         present=present,
     )
     return combined, np.where(np.isinf(n_min), 0.0, n_min)
@@ -190,8 +196,10 @@ def _component_table(
     parts = []
     tables = []
     for k, item in enumerate(components.items):
-        scores = pd.Series(_scores(responses, item, scale), name=item)
-        part = linearise(transform(scores), context, total=False)
+        values = _scores(responses, item, scale)
+        # The item's ratio estimator: transform(score) over the valid-answer indicator.
+        valid = np.where(np.isnan(values), np.nan, 1.0)
+        part = linearise_ratios(transform(pd.Series(values, name=item)), valid, context)
         parts.append(part)
         table = summarise(part, context, confidence=confidence, interval=interval)
         tables.append(
@@ -215,7 +223,7 @@ def _component_table(
 def satisfaction_index(
     responses: pd.DataFrame,
     factors: Mapping[str, str | None],
-    design: Design | EstimationContext,
+    design: AnyDesign,
     *,
     by: str | Sequence[str] = (),
     threshold: float = SATISFIED_THRESHOLD,
@@ -255,7 +263,7 @@ def satisfaction_index(
 def mean_scores(
     responses: pd.DataFrame,
     factors: Mapping[str, str | None],
-    design: Design | EstimationContext,
+    design: AnyDesign,
     *,
     by: str | Sequence[str] = (),
     confidence: float = 0.95,
@@ -289,7 +297,7 @@ def mean_scores(
 def score_distribution(
     responses: pd.DataFrame,
     items: Sequence[str],
-    design: Design | EstimationContext,
+    design: AnyDesign,
     *,
     by: str | Sequence[str] = (),
     confidence: float = 0.95,
@@ -321,7 +329,7 @@ def score_distribution(
 def summarise_satisfaction(
     responses: pd.DataFrame,
     factors: Mapping[str, str | None],
-    design: Design,
+    design: Design | CalibratedDesign,
     *,
     by: str | Sequence[str] = (),
     threshold: float = SATISFIED_THRESHOLD,

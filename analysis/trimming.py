@@ -21,10 +21,23 @@ MAX_TRIM_PASSES = 1000
 
 @dataclass(frozen=True)
 class TrimResult:
-    """Trimmed weights and the number of units outside the bounds at each pass."""
+    """Trimmed weights and the units outside the bounds at each pass, below and above apart.
+
+    ``below_per_pass`` counts the weights raised to the lower bound, ``above_per_pass`` those
+    cut to the upper bound (R's ``trimWeights`` reports the two separately);
+    ``outside_per_pass`` is their sum.
+    """
 
     weights: pd.Series
-    outside_per_pass: tuple[int, ...]
+    below_per_pass: tuple[int, ...]
+    above_per_pass: tuple[int, ...]
+
+    @property
+    def outside_per_pass(self) -> tuple[int, ...]:
+        return tuple(
+            below + above
+            for below, above in zip(self.below_per_pass, self.above_per_pass, strict=True)
+        )
 
     @property
     def passes(self) -> int:
@@ -57,12 +70,14 @@ def trim_weights(
             f"no {values.size} weights within [{lower:g}, {upper:g}] can sum to {total:g}; "
             "widen the trimming bounds"
         )
-    outside_per_pass: list[int] = []
+    below_per_pass: list[int] = []
+    above_per_pass: list[int] = []
     while True:
-        outside = (values < lower) | (values > upper)
+        below, above = values < lower, values > upper
+        outside = below | above
         if not bool(outside.any()):
             break
-        if len(outside_per_pass) >= max_passes:
+        if len(below_per_pass) >= max_passes:
             raise AnalysisError(
                 f"strict trimming did not settle within {max_passes} passes; widen the bounds"
             )
@@ -74,9 +89,12 @@ def trim_weights(
         bounded = np.clip(values, lower, upper)
         bounded[inside] += float((values - bounded).sum()) / int(inside.sum())
         values = bounded
-        outside_per_pass.append(int(outside.sum()))
+        below_per_pass.append(int(below.sum()))
+        above_per_pass.append(int(above.sum()))
         if not strict:
             break
     return TrimResult(
-        weights=weight_series(responses, values), outside_per_pass=tuple(outside_per_pass)
+        weights=weight_series(responses, values),
+        below_per_pass=tuple(below_per_pass),
+        above_per_pass=tuple(above_per_pass),
     )

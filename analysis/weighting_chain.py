@@ -132,6 +132,8 @@ def _trim_step(
         "relative_to_mean": trimming.relative_to_mean,
         "passes": trimmed.passes,
         "outside_per_pass": list(trimmed.outside_per_pass),
+        "below_per_pass": list(trimmed.below_per_pass),
+        "above_per_pass": list(trimmed.above_per_pass),
         **summarise_weights(trimmed.weights),
     }
 

@@ -111,7 +111,7 @@ def test_interval_errors(apistrat: pd.DataFrame) -> None:
         estimate_means(apistrat, "api00", STRAT, confidence=1.5)
     with pytest.raises(AnalysisError, match="interval='wide'"):
         estimate_means(apistrat, "api00", STRAT, interval="wide")  # type: ignore[arg-type]
-    with pytest.raises(AnalysisError, match="'logit' is for proportions"):
+    with pytest.raises(AnalysisError, match="'logit' needs a 0/1 variable"):
         estimate_means(apistrat, "api00", STRAT, interval="logit")
     one_psu = apistrat.assign(cluster=1)
     design = Design(weights="pw", psu="cluster", lonely_psu="certainty")

@@ -120,3 +120,50 @@ def test_floors_need_the_unit_kind() -> None:
     assert unit_targets(units)[TARGET].tolist() == [286, 93, 371, 200]
     with pytest.raises(AnalysisError, match="have no 'kind'"):
         unit_targets(units, floors={"xa": 150})
+
+
+# Krejcie & Morgan (1970), "Determining sample size for research activities", Educational and
+# Psychological Measurement 30, Table 1 (chi-square 3.841, P = 0.5, d = 0.05, sizes rounded to
+# the nearest whole number): N -> s. Their formula s = X² N P(1-P) / (d² (N-1) + X² P(1-P)) is
+# Cochran's FPC form n0 / (1 + (n0 - 1)/N) with z² = X².
+KREJCIE_MORGAN = {10: 10, 50: 44, 100: 80, 200: 132, 500: 217, 1000: 278, 2000: 322, 5000: 357,
+                  10000: 370, 20000: 377, 50000: 381, 75000: 382, 1000000: 384}  # fmt: skip
+
+
+@pytest.mark.parametrize(("N", "published"), sorted(KREJCIE_MORGAN.items()))
+def test_cochran_form_reproduces_krejcie_morgan_table(N: int, published: int) -> None:
+    assert round(cochran_n(N, 0.05, z=math.sqrt(3.841))) == published
+    # The exact quantile and 1.96 land on the same published sizes.
+    assert round(cochran_n(N, 0.05)) == published
+    assert round(cochran_n(N, 0.05, z=1.96)) == published
+
+
+def test_simple_fpc_form_with_z_2_is_slovin() -> None:
+    for N in (50, 260, 900, 1600, 12345):
+        simple = cochran_n(N, 0.05, p=0.5, correction="simple", z=2.0)
+        assert simple == pytest.approx(slovin_n(N, 0.05), rel=1e-13)
+
+
+def test_fpc_forms_and_quantiles_differ_as_their_formulas_say() -> None:
+    n0 = cochran_n0(0.05, z=1.96)
+    assert n0 == pytest.approx(384.16, rel=1e-13)
+    assert cochran_n(1000, 0.05, z=1.96) == pytest.approx(n0 / (1 + (n0 - 1) / 1000), rel=1e-13)
+    assert cochran_n(1000, 0.05, z=1.96, correction="simple") == pytest.approx(
+        n0 / (1 + n0 / 1000), rel=1e-13
+    )
+    assert cochran_n(1000, 0.05, correction="simple") < cochran_n(1000, 0.05)
+    with pytest.raises(AnalysisError, match="correction"):
+        cochran_n(1000, correction="nope")  # type: ignore[arg-type]
+    with pytest.raises(AnalysisError, match="z must be"):
+        cochran_n0(0.05, z=0.0)
+
+
+def test_unit_targets_pass_the_cochran_options() -> None:
+    units = pd.DataFrame(
+        {"unit_code": ["a", "b"], "kind": ["xa", "xa"], "transactions": [1000, 300]}
+    )
+    simple = unit_targets(units, "cochran", correction="simple", z=1.96)
+    assert simple["n_formula"].tolist() == [
+        cochran_size(1000, correction="simple", z=1.96),
+        cochran_size(300, correction="simple", z=1.96),
+    ]

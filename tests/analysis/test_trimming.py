@@ -70,3 +70,23 @@ def test_impossible_bounds_are_errors() -> None:
         trim_weights(rows, [1.0, 2.0, 30.0], upper=5, strict=True)
     with pytest.raises(AnalysisError, match="every weight is outside"):
         trim_weights(rows, [10.0, 20.0, 30.0], upper=5)
+
+
+def test_units_trimmed_at_each_bound_are_counted_apart() -> None:
+    weights = np.array([1.0, 2.0, 3.0, 10.0, 10.0, 10.0, 40.0, 50.0, 60.0, 14.0])
+    rows = pd.DataFrame(index=range(weights.size))
+    result = trim_weights(rows, weights, 5.0, 30.0)
+    assert result.below_per_pass == (3,)  # 1, 2 and 3 raised to 5
+    assert result.above_per_pass == (3,)  # 40, 50 and 60 cut to 30
+    assert result.outside_per_pass == (6,)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_strict_counts_per_bound_add_up_per_pass(seed: int) -> None:
+    weights = np.random.default_rng(seed).lognormal(3, 1.0, size=400)
+    rows = pd.DataFrame(index=range(400))
+    lower, upper = 0.4 * weights.mean(), 2.0 * weights.mean()
+    result = trim_weights(rows, weights, lower, upper, strict=True)
+    assert result.below_per_pass[0] == int((weights < lower).sum())
+    assert result.above_per_pass[0] == int((weights > upper).sum())
+    assert len(result.below_per_pass) == len(result.above_per_pass) == result.passes
