@@ -61,6 +61,7 @@ def _blueprints() -> tuple[Blueprint, ...]:
     from survey_app.collection import views as collection
     from survey_app.exports import views as exports
     from survey_app.monitoring import views as monitoring
+    from survey_app.par import council_views as par_council
     from survey_app.par import views as par
     from survey_app.quotas import views as quotas
     from survey_app.results import views as results
@@ -76,6 +77,7 @@ def _blueprints() -> tuple[Blueprint, ...]:
         results.bp,
         exports.bp,
         par.bp,
+        par_council.bp,
         monitoring.bp,
         quotas.bp,
         posters.bp,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from survey_app.db import get_session
 from survey_app.par import entry as par_entry
+from survey_app.par.council_rules import assigned_members, may_appraise, may_close
 from survey_app.par.criteria_model import Field, ScoredItem
 from survey_app.par.models import ParAssessment, ParRound, ParScore
 from survey_app.par.rounds import par_round_by_code, round_criteria
@@ -19,7 +20,6 @@ from survey_app.par.rules import (
     RULE_LABELS,
     STATUS_LABELS,
     effective_deadline,
-    may_appraise,
     may_edit_self,
     target,
 )
@@ -160,6 +160,8 @@ def render_assessment(
             deadline=effective_deadline(assessment),
             can_edit_self=may_edit_self(actor, assessment, utcnow()),
             can_appraise=may_appraise(actor, assessment),
+            can_close=may_close(actor, assessment),
+            appraisers=assigned_members(assessment),
             show_appraisal=_shows_appraisal(assessment),
             figures=figures,
             figures_problem=figures_problem,

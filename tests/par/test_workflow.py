@@ -99,6 +99,7 @@ def test_the_whole_workflow_through_the_pages(app: Flask) -> None:
     assert pf.status_of(app, UNIT) == "submitted"
 
     council = logged_in_client(app, "council_member")
+    pf.seat(app, "council-member.district", "chair")
     for field in _field_codes(app):
         changes = {"1_1_1": ("0", "Kế hoạch ban hành chậm 2 tháng")} if field == "1" else {}
         form = _appraisal_form(app, UNIT, field, **changes)
@@ -323,6 +324,7 @@ def test_refused_appraisal_scores_and_a_missing_reason(app: Flask) -> None:
     pf.self_assess(app, UNIT)
     pf.submit(app, UNIT)
     council = logged_in_client(app, "council_member")
+    pf.seat(app, "council-member.district", "chair")
     form = _appraisal_form(app, UNIT, "1", **{"1_2": ("3", "")})
     reply = council.post(_url(UNIT, "field/1/appraisal"), data=form)
     assert reply.status_code == 422

@@ -19,8 +19,9 @@ from survey_app.config import REPO_ROOT
 from survey_app.db import session_scope
 from survey_app.demo.par_round import DEMO_PAR_ROUND, load_par_demo
 from survey_app.demo.setup import DEMO_ROUND
+from survey_app.par import council as par_council
 from survey_app.par.criteria import load_criteria_set
-from survey_app.staff.models import AuditEvent
+from survey_app.staff.models import AuditEvent, User
 from tests.conftest import make_app
 from tests.factories.demo import demo_link, submit_all
 from tests.factories.staff import login, make_user
@@ -29,6 +30,7 @@ OWN = "439-son-giang"
 OTHER = "439-pho-chau"
 ALL = ("admin", "district_officer", "council_member", "chairman", "analyst", "commune_officer")
 DISTRICT = ("admin", "district_officer", "council_member", "chairman", "analyst")
+COUNCIL_ADMINS = ("admin", "district_officer")
 CRITERIA = REPO_ROOT / "questionnaires/criteria/ha-tinh-commune"
 FIELD = load_criteria_set(CRITERIA / "2021.1.toml").fields[0].code
 
@@ -102,6 +104,16 @@ GET_ROUTES = (
     Route("par.table", f"/staff/par/{P}/table", None, DISTRICT),
     Route("par.table_csv", f"/staff/par/{P}/table.csv", None, DISTRICT),
     Route("par.table_xlsx", f"/staff/par/{P}/table.xlsx", None, DISTRICT),
+    Route("par_council.council", f"/staff/par/{P}/council/", None, DISTRICT),
+    Route("par_council.decision_pdf", f"/staff/par/{P}/council/decision.pdf", None, DISTRICT),
+    # Before the appraisal closes a commune officer is sent back to their unit's page.
+    Route(
+        "par_council.minutes",
+        f"/staff/par/{P}/{OWN}/minutes",
+        f"/staff/par/{P}/{OTHER}/minutes",
+        ALL,
+        commune_redirect=True,
+    ),
 )
 
 # POST actions: the roles that may attempt them (others get 403 before any payload is read).
@@ -117,6 +129,10 @@ POST_ROUTES = {
     "par.return_to_council": (f"/staff/par/{P}/{OWN}/return", ("chairman",)),
     "par.reopen": (f"/staff/par/{P}/{OWN}/reopen", ("district_officer",)),
     "par.publish": (f"/staff/par/{P}/publish", ("chairman",)),
+    "par_council.save_decision": (f"/staff/par/{P}/council/decision", COUNCIL_ADMINS),
+    "par_council.add_member": (f"/staff/par/{P}/council/members", COUNCIL_ADMINS),
+    "par_council.remove_member": (f"/staff/par/{P}/council/members/999999/remove", COUNCIL_ADMINS),
+    "par_council.save_assignments": (f"/staff/par/{P}/council/assignments", COUNCIL_ADMINS),
 }
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
@@ -132,10 +148,21 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         token = demo_link(app, unit_code).token
         for _ in range(3):
             assert submit_all(client, token).status_code == 303
-    with app.app_context(), session_scope() as session:
-        load_par_demo(session, dt.datetime.now(dt.UTC), DEMO_ROUND)
     for role in ALL:
         make_user(app, role, role, OWN if role == "commune_officer" else None)
+    with app.app_context(), session_scope() as session:
+        par_round = load_par_demo(session, dt.datetime.now(dt.UTC), DEMO_ROUND)
+        officer = session.scalars(sa.select(User).where(User.username == "district_officer")).one()
+        par_council.save_decision(
+            session,
+            par_round,
+            officer,
+            number="125/QĐ-UBND",
+            date="28/10/2021",
+            signer="Chủ tịch UBND huyện",
+            pdf=par_council.UploadedPdf("qd.pdf", b"%PDF-1.4\n%%EOF\n"),
+            today=dt.date(2021, 10, 30),
+        )
     yield app
     app.extensions["db_engine"].dispose()
 
