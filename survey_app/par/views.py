@@ -266,27 +266,6 @@ def reopen(round_code: str, unit_code: str) -> Page:
     )
 
 
-@bp.post("/<round_code>/publish")
-@authz.roles_required("chairman")
-def publish(round_code: str) -> Page:
-    par_round = par_pages.round_or_404(round_code)
-    par_forms.check_names(set())
-
-    def refused(problem: ParProblem, status: int) -> Page:
-        flash(str(problem), "error")
-        return par_pages.render_round(par_round, status)
-
-    page = run_change(
-        par_round,
-        lambda: par_workflow.publish_round(get_session(), par_round, authz.user(), utcnow()),
-        refused,
-    )
-    if page is not None:
-        return page
-    flash("Đã công bố kết quả Chỉ số CCHC của đợt.", "info")
-    return redirect(url_for("par.table", round_code=round_code))
-
-
 @bp.get("/<round_code>/table")
 @authz.roles_required(*authz.STAFF_ROLES)
 def table(round_code: str) -> str:

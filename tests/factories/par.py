@@ -18,6 +18,7 @@ from survey_app.db import session_scope
 from survey_app.demo.setup import load_demo
 from survey_app.par import council as par_council
 from survey_app.par import entry
+from survey_app.par import publication as par_publication
 from survey_app.par import workflow as par_workflow
 from survey_app.par.criteria_model import ScoredItem
 from survey_app.par.models import ParAssessment, ParRound
@@ -205,7 +206,7 @@ def approve(app: Flask, unit_code: str, *, code: str = ROUND) -> SatisfactionFig
 def publish(app: Flask, *, code: str = ROUND) -> None:
     with app.app_context(), session_scope() as session:
         par_round = session.scalars(select(ParRound).where(ParRound.code == code)).one()
-        par_workflow.publish_round(session, par_round, actor(session, "chairman"), utcnow())
+        par_publication.publish(session, par_round, actor(session, "chairman"), utcnow())
 
 
 def through_approval(

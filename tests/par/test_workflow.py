@@ -117,7 +117,12 @@ def test_the_whole_workflow_through_the_pages(app: Flask) -> None:
         chairman.post(_url(UNIT, "approve"), data={"version": _version(app, UNIT)}).status_code
         == 302
     )
-    assert chairman.post(f"/staff/par/{pf.ROUND}/publish").status_code == 302
+    confirm = chairman.get(f"/staff/par/{pf.ROUND}/publish").text
+    fingerprint = confirm.split('name="fingerprint" value="')[1].split('"')[0]
+    reply = chairman.post(
+        f"/staff/par/{pf.ROUND}/publish", data={"fingerprint": fingerprint, "confirm": "yes"}
+    )
+    assert reply.status_code == 302
     assert pf.status_of(app, UNIT) == pf.status_of(app, OTHER) == "published"
 
     # Sơn Giang: 70 − 1 (item 1.1.1 appraised 0 of 1) = 69, no survey, rule "rescale":

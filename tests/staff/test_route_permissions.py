@@ -105,6 +105,11 @@ GET_ROUTES = (
     Route("par.table_csv", f"/staff/par/{P}/table.csv", None, DISTRICT),
     Route("par.table_xlsx", f"/staff/par/{P}/table.xlsx", None, DISTRICT),
     Route("par_council.council", f"/staff/par/{P}/council/", None, DISTRICT),
+    Route("par_calendar.calendar", f"/staff/par/{P}/calendar", None, DISTRICT),
+    Route("par_publication.approvals", f"/staff/par/{P}/approve-many", None, ("chairman",)),
+    Route("par_publication.confirm", f"/staff/par/{P}/publish", None, ("chairman",)),
+    # Before publication: the draft decision from the communes approved so far.
+    Route("par_publication.decision", f"/staff/par/{P}/decision", None, DISTRICT),
     Route("par_council.decision_pdf", f"/staff/par/{P}/council/decision.pdf", None, DISTRICT),
     # Before the appraisal closes a commune officer is sent back to their unit's page.
     Route(
@@ -128,11 +133,15 @@ POST_ROUTES = {
     "par.approve": (f"/staff/par/{P}/{OWN}/approve", ("chairman",)),
     "par.return_to_council": (f"/staff/par/{P}/{OWN}/return", ("chairman",)),
     "par.reopen": (f"/staff/par/{P}/{OWN}/reopen", ("district_officer",)),
-    "par.publish": (f"/staff/par/{P}/publish", ("chairman",)),
+    "par_publication.publish": (f"/staff/par/{P}/publish", ("chairman",)),
+    "par_publication.approve_selected": (f"/staff/par/{P}/approve-many", ("chairman",)),
+    "par_publication.correct": (f"/staff/par/{P}/correct", ("chairman",)),
     "par_council.save_decision": (f"/staff/par/{P}/council/decision", COUNCIL_ADMINS),
     "par_council.add_member": (f"/staff/par/{P}/council/members", COUNCIL_ADMINS),
     "par_council.remove_member": (f"/staff/par/{P}/council/members/999999/remove", COUNCIL_ADMINS),
     "par_council.save_assignments": (f"/staff/par/{P}/council/assignments", COUNCIL_ADMINS),
+    "par_calendar.save": (f"/staff/par/{P}/calendar", COUNCIL_ADMINS),
+    "par_calendar.remind": (f"/staff/par/{P}/calendar/remind", COUNCIL_ADMINS),
 }
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
