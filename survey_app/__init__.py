@@ -69,6 +69,10 @@ def _blueprints() -> tuple[Blueprint, ...]:
     from survey_app.exports import views as exports
     from survey_app.monitoring import views as monitoring
     from survey_app.paper import views as paper
+    from survey_app.par import calendar_views as par_calendar
+    from survey_app.par import council_views as par_council
+    from survey_app.par import public_views as par_public
+    from survey_app.par import publication_views as par_publication
     from survey_app.par import views as par
     from survey_app.quotas import views as quotas
     from survey_app.results import views as results
@@ -84,6 +88,10 @@ def _blueprints() -> tuple[Blueprint, ...]:
         results.bp,
         exports.bp,
         par.bp,
+        par_council.bp,
+        par_calendar.bp,
+        par_publication.bp,
+        par_public.bp,
         monitoring.bp,
         quotas.bp,
         posters.bp,

@@ -59,4 +59,17 @@ DEFAULTS: Final[dict[str, Any]] = {
     "RESULTS_ROUND_WEIGHTING": {},
     # pyreadstat writes a .sav from an in-memory table, so SPSS exports are capped.
     "EXPORT_SAV_MAX_ROWS": 500_000,
+    # E-mail reminders of the PAR calendar (flask send-par-reminders, or the calendar page).
+    # Off unless MAIL_SERVER is set: many district offices have no SMTP relay.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    # STARTTLS before logging in; set false only for a relay on a trusted local network.
+    "MAIL_USE_TLS": True,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_SENDER": "khaosat-cchc@localhost",
+    # Who receives the reminder digest (Phòng Nội vụ's mailbox, the council's secretary...).
+    "PAR_REMINDER_RECIPIENTS": [],
+    # A step due within this many days is listed as coming up, besides the overdue ones.
+    "PAR_REMINDER_DAYS": 3,
 }

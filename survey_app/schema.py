@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import configure_mappers
 
 from survey_app.paper import models as paper_models
+from survey_app.par import council_models as par_council_models
 from survey_app.par import models as par_models
+from survey_app.par import publication_models as par_publication_models
 from survey_app.quotas import models as quota_models
 from survey_app.responses import models as response_models
 from survey_app.rounds import models as round_models
@@ -25,6 +27,8 @@ MODEL_MODULES = (
     quota_models,
     paper_models,
     par_models,
+    par_council_models,
+    par_publication_models,
 )
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from analysis.par_index import Band
 from survey_app.db import session_scope
 from survey_app.local_time import service_zone
 from survey_app.par.models import NO_SURVEY_RULES
+from survey_app.par.reminders import build_message, send_reminder
 from survey_app.par.rounds import (
     BAND_PRESETS,
     ParRoundProblem,
     create_par_round,
     criteria_catalog,
+    par_round_by_code,
     parse_band,
 )
+from survey_app.par.rules import ParConflict, round_target
+from survey_app.staff import audit
 
 #: The criteria set a new PAR round uses unless told otherwise.
 DEFAULT_CRITERIA = ("ha-tinh-commune", "2021.1")
@@ -104,4 +109,42 @@ def create_par_round_command(
         raise click.ClickException(str(problem)) from None
 
 
-COMMANDS = (create_par_round_command,)
+@click.command("send-par-reminders")
+@click.option("--round", "round_code", required=True, help="PAR round code.")
+@click.option("--dry-run", is_flag=True, help="Print the e-mail instead of sending it.")
+@with_appcontext
+def send_par_reminders_command(round_code: str, dry_run: bool) -> None:
+    """E-mail the steps of a PAR round that are overdue or coming up (needs MAIL_SERVER)."""
+    with session_scope() as session:
+        par_round = par_round_by_code(session, round_code)
+        if par_round is None:
+            raise click.ClickException(f"no PAR round with code '{round_code}'")
+        now = dt.datetime.now(dt.UTC)
+        if dry_run:
+            message = build_message(par_round, now, current_app.config)
+            if message is None:
+                click.echo("Nothing overdue or coming up.")
+            else:
+                # Readable text rather than the MIME encoding that goes on the wire.
+                click.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n")
+                click.echo(message.get_content())
+            return
+        try:
+            lines, recipients = send_reminder(par_round, now, current_app.config)
+        except ParConflict as problem:
+            raise click.ClickException(str(problem)) from None
+        audit.record(
+            session,
+            "par_reminder_sent",
+            target=round_target(par_round),
+            actor_name="cli",
+            detail={"lines": lines, "recipients": list(recipients)},
+        )
+        click.echo(
+            f"Sent {lines} reminder line(s) to {', '.join(recipients)}."
+            if lines
+            else "Nothing overdue or coming up: no e-mail sent."
+        )
+
+
+COMMANDS = (create_par_round_command, send_par_reminders_command)

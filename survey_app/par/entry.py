@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from survey_app.par.council_rules import require_appraiser
 from survey_app.par.criteria_model import ScoredItem
 from survey_app.par.models import ParAssessment, ParEvidence, ParScore
 from survey_app.par.rules import (
@@ -261,6 +262,7 @@ def save_appraisal(
     """
     require_not_frozen(assessment)
     require_role(actor, ("council_member",), "thẩm định")
+    require_appraiser(actor, assessment)
     require_status(assessment, ("submitted", "appraised"), "thẩm định")
     require_version(assessment, expected_version)
     rows = scores_by_code(assessment)

@@ -9,7 +9,7 @@ file, never here. Points are floats limited to hundredths by the input check
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +19,10 @@ from survey_app.rounds.models import SurveyRound
 from survey_app.sql_types import Code, CreatedAt, IntPK, Name, Timestamp, UTCDateTime, utcnow
 from survey_app.staff.models import User
 from survey_app.units.models import AdminUnit
+
+if TYPE_CHECKING:
+    from survey_app.par.council_models import ParCouncil
+    from survey_app.par.publication_models import ParPublication
 
 PAR_STATUSES = ("draft", "submitted", "appraised", "approved", "published")
 NO_SURVEY_RULES = ("rescale", "zero", "mean")
@@ -39,6 +43,12 @@ class ParRound(Base):
     criteria_set_id: Mapped[Code]
     criteria_version: Mapped[Code]
     self_assessment_deadline: Mapped[Timestamp]
+    # The other dated steps of the district's plan (127/KH-UBND: council by 30/10, appraisal,
+    # approval and publication by 20/11); None where the district has not set one.
+    council_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    appraisal_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    approval_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    publication_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # The survey whose weighted SIPAS index gives the satisfaction component (None: no survey).
     survey_round_id: Mapped[int | None] = mapped_column(ForeignKey("survey_round.id"))
     # What a unit without a survey result gets (analysis.par_index.NO_SURVEY_RULES).
@@ -50,10 +60,18 @@ class ParRound(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # The demo's PAR round (flask setup-demo), marked on every page and removed by clear-demo.
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set while a published round is being corrected: the reason the next version will carry.
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
 
     survey_round: Mapped[SurveyRound | None] = relationship()
     assessments: Mapped[list[ParAssessment]] = relationship(
         back_populates="round", cascade="all, delete-orphan"
+    )
+    council: Mapped[ParCouncil | None] = relationship(
+        back_populates="round", cascade="all, delete-orphan"
+    )
+    publications: Mapped[list[ParPublication]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="ParPublication.number"
     )
 
 

@@ -4,6 +4,7 @@ ranking table, each shown according to the viewer's role (the routes are in
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from sqlalchemy import select
 
 from survey_app.db import get_session
 from survey_app.par import entry as par_entry
+from survey_app.par.calendar import Step, next_step, unit_steps
+from survey_app.par.council_rules import assigned_members, may_appraise, may_close
 from survey_app.par.criteria_model import Field, ScoredItem
 from survey_app.par.models import ParAssessment, ParRound, ParScore
 from survey_app.par.rounds import par_round_by_code, round_criteria
@@ -19,7 +22,6 @@ from survey_app.par.rules import (
     RULE_LABELS,
     STATUS_LABELS,
     effective_deadline,
-    may_appraise,
     may_edit_self,
     target,
 )
@@ -71,8 +73,17 @@ def field_or_404(assessment: ParAssessment, field_code: str) -> tuple[Field, lis
     return field, [item for item in criteria.items() if item.field_code == field_code]
 
 
-def render_round(par_round: ParRound, status: int = 200) -> tuple[str, int]:
+def _due(assessment: ParAssessment, now: dt.datetime) -> tuple[Step | None, list[Step]]:
+    """(the commune's next step, its overdue steps) for the overview."""
+    steps = unit_steps(assessment, now)
+    return next_step(steps), [s for s in steps if s.overdue]
+
+
+def render_round(
+    par_round: ParRound, status: int = 200, errors: Mapping[str, str] | None = None
+) -> tuple[str, int]:
     rows = sorted(par_round.assessments, key=lambda a: a.unit.code)
+    now = utcnow()
     page = render_template(
         "par/round.html",
         par_round=par_round,
@@ -83,6 +94,9 @@ def render_round(par_round: ParRound, status: int = 200) -> tuple[str, int]:
         rule_label=RULE_LABELS[par_round.no_survey_rule],
         all_approved=all(a.status == "approved" for a in rows),
         actor=authz.user(),
+        due={a.id: _due(a, now) for a in rows},
+        errors=errors or {},
+        ready=sum(1 for a in rows if a.status == "appraised"),
     )
     return page, status
 
@@ -158,8 +172,11 @@ def render_assessment(
             field_totals=field_totals,
             actor=actor,
             deadline=effective_deadline(assessment),
+            steps=unit_steps(assessment, utcnow()),
             can_edit_self=may_edit_self(actor, assessment, utcnow()),
             can_appraise=may_appraise(actor, assessment),
+            can_close=may_close(actor, assessment),
+            appraisers=assigned_members(assessment),
             show_appraisal=_shows_appraisal(assessment),
             figures=figures,
             figures_problem=figures_problem,

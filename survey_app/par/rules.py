@@ -157,10 +157,6 @@ def may_edit_self(actor: User, assessment: ParAssessment, now: dt.datetime) -> b
     )
 
 
-def may_appraise(actor: User, assessment: ParAssessment) -> bool:
-    return actor.role == "council_member" and assessment.status in ("submitted", "appraised")
-
-
 def touch(assessment: ParAssessment, now: dt.datetime) -> None:
     """Mark the assessment changed, so its version moves on and stale pages are refused."""
     assessment.updated_at = now

@@ -15,8 +15,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app.db import get_session
 from survey_app.par import entry
@@ -30,17 +28,14 @@ from survey_app.par.rounds import init_criteria, round_criteria
 from survey_app.par.rules import (
     RULE_LABELS,
     STATUS_LABELS,
-    ParConflict,
-    ParForbidden,
     ParInvalid,
     ParProblem,
-    round_target,
     show_moment,
-    target,
 )
 from survey_app.par.satisfaction import unit_figures
 from survey_app.par.scoring import show_points
 from survey_app.par.table import RANKING_NOTE
+from survey_app.par.view_support import Page, run_change
 from survey_app.sql_types import utcnow
 from survey_app.staff import audit, authz
 from survey_app.staff.models import User
@@ -51,7 +46,6 @@ bp.record_once(lambda state: init_criteria(state.app))
 #: A field's form carries up to a dozen explanations of 1,000 characters: more than the
 #: citizen-sized MAX_CONTENT_LENGTH, so staff PAR forms get their own limit.
 FORM_LIMIT = 512 * 1024
-Page = str | tuple[str, int] | WerkzeugResponse
 
 
 @bp.url_value_preprocessor
@@ -79,36 +73,6 @@ def _pct_filter(value: float | None) -> str:
 @bp.app_template_filter("moment")
 def _moment_filter(value: dt.datetime | None) -> str:
     return show_moment(value)
-
-
-def _run(
-    assessment_or_round: ParAssessment | ParRound,
-    change: Callable[[], object],
-    on_problem: Callable[[ParProblem, int], Page],
-) -> Page | None:
-    """Run a domain change and commit it; refusals roll back and render (or 403 + audit)."""
-    session = get_session()
-    try:
-        change()
-        session.commit()
-        return None
-    except ParForbidden as problem:
-        session.rollback()
-        where = assessment_or_round
-        authz.deny(
-            problem.reason,
-            target=target(where) if isinstance(where, ParAssessment) else round_target(where),
-        )
-        raise  # deny aborts; this line only satisfies the type checker
-    except ParInvalid as problem:
-        session.rollback()
-        return on_problem(problem, 422)
-    except ParConflict as problem:
-        session.rollback()
-        return on_problem(problem, 409)
-    except StaleDataError:
-        session.rollback()
-        return on_problem(ParConflict("Hồ sơ vừa được người khác thay đổi; tải lại trang."), 409)
 
 
 @bp.get("/")
@@ -165,7 +129,7 @@ def _save_field(
         )
 
     version = par_forms.posted_version()
-    page = _run(assessment, lambda: save(assessment, items, version), refused)
+    page = run_change(assessment, lambda: save(assessment, items, version), refused)
     if page is not None:
         return page
     flash(f"{done} lĩnh vực {field.code}.", "info")
@@ -214,7 +178,7 @@ def _status_action(
         errors = problem.errors if isinstance(problem, ParInvalid) else {}
         return par_pages.render_assessment(assessment, errors, status)
 
-    page = _run(assessment, lambda: change(assessment, version), refused)
+    page = run_change(assessment, lambda: change(assessment, version), refused)
     if page is not None:
         return page
     flash(done, "info")
@@ -300,27 +264,6 @@ def reopen(round_code: str, unit_code: str) -> Page:
             v,
         ),
     )
-
-
-@bp.post("/<round_code>/publish")
-@authz.roles_required("chairman")
-def publish(round_code: str) -> Page:
-    par_round = par_pages.round_or_404(round_code)
-    par_forms.check_names(set())
-
-    def refused(problem: ParProblem, status: int) -> Page:
-        flash(str(problem), "error")
-        return par_pages.render_round(par_round, status)
-
-    page = _run(
-        par_round,
-        lambda: par_workflow.publish_round(get_session(), par_round, authz.user(), utcnow()),
-        refused,
-    )
-    if page is not None:
-        return page
-    flash("Đã công bố kết quả Chỉ số CCHC của đợt.", "info")
-    return redirect(url_for("par.table", round_code=round_code))
 
 
 @bp.get("/<round_code>/table")

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from survey_app.par.council_rules import require_closer
 from survey_app.par.criteria_model import ScoredItem
 from survey_app.par.entry import (
     APPRAISED_SCORE,
@@ -86,6 +87,7 @@ def complete_appraisal(
     """Close the appraisal: every item has an appraised score, and a reason where it differs."""
     require_not_frozen(assessment)
     require_role(actor, ("council_member",), "thẩm định")
+    require_closer(actor, assessment)
     require_status(assessment, ("submitted",), "hoàn tất thẩm định")
     require_version(assessment, expected_version)
     rows = scores_by_code(assessment)

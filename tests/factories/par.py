@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from analysis.par_index import Band
 from survey_app.db import session_scope
 from survey_app.demo.setup import load_demo
+from survey_app.par import council as par_council
 from survey_app.par import entry
+from survey_app.par import publication as par_publication
 from survey_app.par import workflow as par_workflow
 from survey_app.par.criteria_model import ScoredItem
 from survey_app.par.models import ParAssessment, ParRound
@@ -50,10 +52,13 @@ def make_par_round(
     survey_round_code: str | None = None,
     rule: str = "rescale",
     bands: Sequence[Band] = BAND_PRESETS["tot-kha"],
+    council: bool = True,
 ) -> None:
+    """The round, and (with ``council``) its council: the helper council member as secretary,
+    so the workflow shortcuts can appraise and close."""
     with app.app_context(), session_scope() as session:
         load_demo(session, utcnow())
-        create_par_round(
+        par_round = create_par_round(
             session,
             criteria_catalog(),
             code=code,
@@ -66,6 +71,41 @@ def make_par_round(
             no_survey_rule=rule,
             bands=bands,
             unit_codes=list(units),
+        )
+        if council:
+            officer = actor(session, "district_officer")
+            par_council.save_decision(
+                session,
+                par_round,
+                officer,
+                number="125/QĐ-UBND",
+                date="28/10/2021",
+                signer="Chủ tịch UBND huyện",
+                pdf=None,
+                today=dt.date(2021, 10, 30),
+            )
+            par_council.add_member(
+                session,
+                par_round,
+                officer,
+                user=actor(session, "council_member"),
+                council_role="secretary",
+                position="Chuyên viên Phòng Nội vụ",
+            )
+
+
+def seat(app: Flask, username: str, council_role: str = "member", *, code: str = ROUND) -> None:
+    """Put the existing account ``username`` on the round's council."""
+    with app.app_context(), session_scope() as session:
+        par_round = session.scalars(select(ParRound).where(ParRound.code == code)).one()
+        user = session.scalars(select(User).where(User.username == username)).one()
+        par_council.add_member(
+            session,
+            par_round,
+            actor(session, "district_officer"),
+            user=user,
+            council_role=council_role,
+            position="",
         )
 
 
@@ -166,7 +206,7 @@ def approve(app: Flask, unit_code: str, *, code: str = ROUND) -> SatisfactionFig
 def publish(app: Flask, *, code: str = ROUND) -> None:
     with app.app_context(), session_scope() as session:
         par_round = session.scalars(select(ParRound).where(ParRound.code == code)).one()
-        par_workflow.publish_round(session, par_round, actor(session, "chairman"), utcnow())
+        par_publication.publish(session, par_round, actor(session, "chairman"), utcnow())
 
 
 def through_approval(

@@ -99,6 +99,7 @@ def test_the_whole_workflow_through_the_pages(app: Flask) -> None:
     assert pf.status_of(app, UNIT) == "submitted"
 
     council = logged_in_client(app, "council_member")
+    pf.seat(app, "council-member.district", "chair")
     for field in _field_codes(app):
         changes = {"1_1_1": ("0", "Kế hoạch ban hành chậm 2 tháng")} if field == "1" else {}
         form = _appraisal_form(app, UNIT, field, **changes)
@@ -116,7 +117,12 @@ def test_the_whole_workflow_through_the_pages(app: Flask) -> None:
         chairman.post(_url(UNIT, "approve"), data={"version": _version(app, UNIT)}).status_code
         == 302
     )
-    assert chairman.post(f"/staff/par/{pf.ROUND}/publish").status_code == 302
+    confirm = chairman.get(f"/staff/par/{pf.ROUND}/publish").text
+    fingerprint = confirm.split('name="fingerprint" value="')[1].split('"')[0]
+    reply = chairman.post(
+        f"/staff/par/{pf.ROUND}/publish", data={"fingerprint": fingerprint, "confirm": "yes"}
+    )
+    assert reply.status_code == 302
     assert pf.status_of(app, UNIT) == pf.status_of(app, OTHER) == "published"
 
     # Sơn Giang: 70 − 1 (item 1.1.1 appraised 0 of 1) = 69, no survey, rule "rescale":
@@ -323,6 +329,7 @@ def test_refused_appraisal_scores_and_a_missing_reason(app: Flask) -> None:
     pf.self_assess(app, UNIT)
     pf.submit(app, UNIT)
     council = logged_in_client(app, "council_member")
+    pf.seat(app, "council-member.district", "chair")
     form = _appraisal_form(app, UNIT, "1", **{"1_2": ("3", "")})
     reply = council.post(_url(UNIT, "field/1/appraisal"), data=form)
     assert reply.status_code == 422

@@ -20,6 +20,7 @@ from survey_app.db import session_scope
 from survey_app.demo.par_round import DEMO_PAR_ROUND, load_par_demo
 from survey_app.demo.setup import DEMO_ROUND
 from survey_app.paper.serials import issue_batch
+from survey_app.par import council as par_council
 from survey_app.par.criteria import load_criteria_set
 from survey_app.rounds.services import round_by_code
 from survey_app.staff.models import AuditEvent, User
@@ -32,6 +33,7 @@ OWN = "439-son-giang"
 OTHER = "439-pho-chau"
 ALL = ("admin", "district_officer", "council_member", "chairman", "analyst", "commune_officer")
 DISTRICT = ("admin", "district_officer", "council_member", "chairman", "analyst")
+COUNCIL_ADMINS = ("admin", "district_officer")
 CRITERIA = REPO_ROOT / "questionnaires/criteria/ha-tinh-commune"
 FIELD = load_criteria_set(CRITERIA / "2021.1.toml").fields[0].code
 EDITORS = ("admin", "district_officer")
@@ -132,6 +134,21 @@ GET_ROUTES = (
     Route("par.table", f"/staff/par/{P}/table", None, DISTRICT),
     Route("par.table_csv", f"/staff/par/{P}/table.csv", None, DISTRICT),
     Route("par.table_xlsx", f"/staff/par/{P}/table.xlsx", None, DISTRICT),
+    Route("par_council.council", f"/staff/par/{P}/council/", None, DISTRICT),
+    Route("par_calendar.calendar", f"/staff/par/{P}/calendar", None, DISTRICT),
+    Route("par_publication.approvals", f"/staff/par/{P}/approve-many", None, ("chairman",)),
+    Route("par_publication.confirm", f"/staff/par/{P}/publish", None, ("chairman",)),
+    # Before publication: the draft decision from the communes approved so far.
+    Route("par_publication.decision", f"/staff/par/{P}/decision", None, DISTRICT),
+    Route("par_council.decision_pdf", f"/staff/par/{P}/council/decision.pdf", None, DISTRICT),
+    # Before the appraisal closes a commune officer is sent back to their unit's page.
+    Route(
+        "par_council.minutes",
+        f"/staff/par/{P}/{OWN}/minutes",
+        f"/staff/par/{P}/{OTHER}/minutes",
+        ALL,
+        commune_redirect=True,
+    ),
 )
 
 # POST actions: the roles that may attempt them (others get 403 before any payload is read).
@@ -146,7 +163,6 @@ POST_ROUTES = {
     "par.approve": (f"/staff/par/{P}/{OWN}/approve", ("chairman",)),
     "par.return_to_council": (f"/staff/par/{P}/{OWN}/return", ("chairman",)),
     "par.reopen": (f"/staff/par/{P}/{OWN}/reopen", ("district_officer",)),
-    "par.publish": (f"/staff/par/{P}/publish", ("chairman",)),
     "round_admin.create": ("/staff/admin/rounds/new", EDITORS),
     "round_admin.edit": (f"/staff/admin/rounds/{R}/edit", EDITORS),
     "round_admin.close": (f"/staff/admin/rounds/{R}/close", EDITORS),
@@ -163,6 +179,15 @@ POST_ROUTES = {
     "par_round_admin.create": ("/staff/admin/par-rounds/new", EDITORS),
     "paper.index": (f"/staff/rounds/{R}/paper/", PRINTERS),
     "paper.entry": (f"/staff/rounds/{R}/paper/entry", PRINTERS),
+    "par_publication.publish": (f"/staff/par/{P}/publish", ("chairman",)),
+    "par_publication.approve_selected": (f"/staff/par/{P}/approve-many", ("chairman",)),
+    "par_publication.correct": (f"/staff/par/{P}/correct", ("chairman",)),
+    "par_council.save_decision": (f"/staff/par/{P}/council/decision", COUNCIL_ADMINS),
+    "par_council.add_member": (f"/staff/par/{P}/council/members", COUNCIL_ADMINS),
+    "par_council.remove_member": (f"/staff/par/{P}/council/members/999999/remove", COUNCIL_ADMINS),
+    "par_council.save_assignments": (f"/staff/par/{P}/council/assignments", COUNCIL_ADMINS),
+    "par_calendar.save": (f"/staff/par/{P}/calendar", COUNCIL_ADMINS),
+    "par_calendar.remind": (f"/staff/par/{P}/calendar/remind", COUNCIL_ADMINS),
 }
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static"}
@@ -178,8 +203,6 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         token = demo_link(app, unit_code).token
         for _ in range(3):
             assert submit_all(client, token).status_code == 303
-    with app.app_context(), session_scope() as session:
-        load_par_demo(session, dt.datetime.now(dt.UTC), DEMO_ROUND)
     for role in ALL:
         make_user(app, role, role, OWN if role == "commune_officer" else None)
     make_user(app, "victim", "analyst")
@@ -190,6 +213,19 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         for code in (OWN, OTHER):
             unit = session.scalars(sa.select(AdminUnit).where(AdminUnit.code == code)).one()
             issue_batch(session, survey_round, unit, 1, admin)
+    with app.app_context(), session_scope() as session:
+        par_round = load_par_demo(session, dt.datetime.now(dt.UTC), DEMO_ROUND)
+        officer = session.scalars(sa.select(User).where(User.username == "district_officer")).one()
+        par_council.save_decision(
+            session,
+            par_round,
+            officer,
+            number="125/QĐ-UBND",
+            date="28/10/2021",
+            signer="Chủ tịch UBND huyện",
+            pdf=par_council.UploadedPdf("qd.pdf", b"%PDF-1.4\n%%EOF\n"),
+            today=dt.date(2021, 10, 30),
+        )
     yield app
     app.extensions["db_engine"].dispose()
 
