@@ -76,6 +76,7 @@ def _blueprints() -> tuple[Blueprint, ...]:
     from survey_app.par import views as par
     from survey_app.quotas import views as quotas
     from survey_app.results import views as results
+    from survey_app.review import views as review
     from survey_app.rounds import posters
     from survey_app.rounds import views as rounds
     from survey_app.staff import admin_views, login_views
@@ -96,6 +97,7 @@ def _blueprints() -> tuple[Blueprint, ...]:
         quotas.bp,
         posters.bp,
         paper.bp,
+        review.bp,
         round_views.bp,
         unit_views.bp,
         account_views.bp,

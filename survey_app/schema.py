@@ -15,6 +15,7 @@ from survey_app.par import models as par_models
 from survey_app.par import publication_models as par_publication_models
 from survey_app.quotas import models as quota_models
 from survey_app.responses import models as response_models
+from survey_app.responses import review as review_models
 from survey_app.rounds import models as round_models
 from survey_app.staff import models as staff_models
 from survey_app.units import models as unit_models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     staff_models,
     round_models,
     response_models,
+    review_models,
     quota_models,
     paper_models,
     par_models,

@@ -32,6 +32,7 @@ LAYERS = (
     "results",
     "exports",
     "par",
+    "review",
     "demo",
     "admin",
 )

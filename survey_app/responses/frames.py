@@ -26,6 +26,7 @@ from analysis.sampling import MARGIN, Method, unit_targets
 from analysis.units import field_counts
 from survey_app.questionnaires.model import Questionnaire
 from survey_app.responses.models import DEMO_CHANNEL, Response
+from survey_app.responses.review import counting_clauses
 from survey_app.rounds.models import RoundUnit, SurveyRound
 from survey_app.units.models import AdminUnit, TransactionCount
 
@@ -58,6 +59,8 @@ def response_filters(
     """
     round_id = Response.round_id + 0 if round_unindexed else Response.round_id
     clauses: list[ColumnElement[bool]] = [round_id == survey_round.id]
+    # Excluded responses, and flagged ones held for review, never count (responses.review).
+    clauses.extend(counting_clauses(survey_round))
     if not survey_round.is_demo:
         # Synthetic answers belong to the demo only: whatever put them in a real round, they
         # never reach its weights, results, exports or PAR Index.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, false
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.db import Base
@@ -12,6 +12,9 @@ from survey_app.sql_types import Code, CreatedAt, IntPK, Name, Timestamp, UTCDat
 from survey_app.units.models import AdminUnit
 
 QUOTA_POLICIES = ("accept_flag", "close")
+#: Flags marked by default; a round holds nothing for review until its policy says so.
+DEFAULT_QUALITY_FLAGS = ("speeder", "straightline")
+DEFAULT_FLAGS_SQL = text('\'["speeder", "straightline"]\'')
 
 
 class SurveyRound(Base):
@@ -41,6 +44,13 @@ class SurveyRound(Base):
     is_demo: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Archived rounds leave the staff lists; their data stays for later comparison.
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The quality policy (survey_app.responses.review): which flags apply, whether flagged
+    # responses are held for review (True) or only marked, and the speeder threshold.
+    quality_flags: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["speeder", "straightline"]
+    )
+    quality_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    quality_min_seconds: Mapped[int] = mapped_column(default=60, server_default="60")
     # The last serial number of paper questionnaires issued in the round (survey_app.paper).
     paper_serials_issued: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -42,6 +42,7 @@ ROUND_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("quotas.targets", "Chỉ tiêu", ("admin", "district_officer")),
     ("posters.print_all", "Áp phích QR", ("admin", "district_officer", "commune_officer")),
     ("paper.index", "Phiếu giấy", ("admin", "district_officer", "commune_officer")),
+    ("review.index", "Kiểm tra chất lượng", ("admin", "district_officer", "analyst")),
 )
 
 

@@ -38,6 +38,7 @@ CRITERIA = REPO_ROOT / "questionnaires/criteria/ha-tinh-commune"
 FIELD = load_criteria_set(CRITERIA / "2021.1.toml").fields[0].code
 EDITORS = ("admin", "district_officer")
 PRINTERS = ("admin", "district_officer", "commune_officer")
+REVIEWERS = ("admin", "district_officer", "analyst")
 #: An account that the account actions may change without touching any role's own session.
 VICTIM_ID = len(ALL) + 1
 
@@ -116,6 +117,7 @@ GET_ROUTES = (
     Route("demo_admin.index", "/staff/admin/demo/", None, ("admin",)),
     Route("par_round_admin.create", "/staff/admin/par-rounds/new", None, EDITORS),
     Route("paper.index", f"/staff/rounds/{R}/paper/", None, PRINTERS),
+    Route("review.index", f"/staff/rounds/{R}/review/", None, REVIEWERS),
     Route("paper.entry", f"/staff/rounds/{R}/paper/entry", None, PRINTERS),
     # Batch 1 was printed for OWN, batch 2 for OTHER (see the fixture).
     Route(
@@ -178,6 +180,8 @@ POST_ROUTES = {
     "demo_admin.clear": ("/staff/admin/demo/clear", ("admin",)),
     "par_round_admin.create": ("/staff/admin/par-rounds/new", EDITORS),
     "paper.index": (f"/staff/rounds/{R}/paper/", PRINTERS),
+    "review.policy": (f"/staff/rounds/{R}/review/policy", EDITORS),
+    "review.decision": (f"/staff/rounds/{R}/review/1", REVIEWERS),
     "paper.entry": (f"/staff/rounds/{R}/paper/entry", PRINTERS),
     "par_publication.publish": (f"/staff/par/{P}/publish", ("chairman",)),
     "par_publication.approve_selected": (f"/staff/par/{P}/approve-many", ("chairman",)),
