@@ -46,6 +46,7 @@ STATE_LABELS = {
     "no_date": "Chưa đặt ngày",
     "open": "Đang diễn ra",
     "not_open": "Chưa bắt đầu",
+    "none": "Không áp dụng",
 }
 
 
@@ -105,7 +106,7 @@ def _survey_step(par_round: ParRound, now: dt.datetime) -> Step:
     survey = par_round.survey_round
     label = "Khảo sát sự hài lòng của người dân, tổ chức"
     if survey is None:
-        return Step("survey", label, None, "no_date", "Đợt này không gắn với đợt khảo sát nào")
+        return Step("survey", label, None, "none", "Đợt này không gắn với đợt khảo sát nào")
     status = survey.status_at(now)
     state = {"closed": "done", "open": "open", "not_open": "not_open"}[status]
     return Step("survey", label, survey.closes_at, state, survey.code, opens=survey.opens_at)

@@ -154,11 +154,13 @@ def publish(
     require_role(actor, ("chairman",), "công bố kết quả")
     number, day = _decision(decision_number, decision_date, now.date())
     data = pending_snapshot(session, par_round)
+    # Its own checks first (every commune approved), so a round that cannot be published says
+    # why rather than that the table changed; a refusal below rolls the statuses back.
+    par_workflow.publish_round(session, par_round, actor, now)
     if expected_fingerprint is not None and expected_fingerprint != fingerprint(data):
         raise ParConflict(
             "Số liệu đã thay đổi từ khi mở trang xác nhận: xem lại bảng rồi xác nhận lại."
         )
-    par_workflow.publish_round(session, par_round, actor, now)
     previous = latest(par_round)
     if previous is not None:
         previous.superseded_at = now

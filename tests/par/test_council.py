@@ -88,7 +88,8 @@ def _appraise_field_one(client: FlaskClient, app: Flask, unit: str, field: str =
     return client.post(url, data=data).status_code
 
 
-def test_district_officer_sets_up_the_council_on_the_web(app: Flask) -> None:
+def test_district_officer_sets_up_the_council_on_the_web(any_app: Flask) -> None:
+    app = any_app  # SQLite and PostgreSQL: the PDF is a BLOB / bytea
     pf.make_par_round(app, council=False)
     officer = logged_in_client(app, "district_officer")
     assert "chưa thành lập" in officer.get(f"/staff/par/{pf.ROUND}/").text

@@ -81,6 +81,9 @@ def test_publication_needs_the_confirmation_of_exactly_what_is_frozen(app: Flask
     waiting = chairman.get(f"{ROUND_URL}/publish").text
     assert "Chưa thể công bố" in waiting
     assert 'name="fingerprint"' not in waiting
+    reply = chairman.post(f"{ROUND_URL}/publish", data={"fingerprint": "", "confirm": "yes"})
+    assert reply.status_code == 409
+    assert "còn đơn vị chưa được phê duyệt" in reply.text
     pf.approve(app, UNIT)
     _appraised(app, OTHER)
     pf.approve(app, OTHER)
@@ -151,7 +154,8 @@ def test_the_public_page_needs_no_login_and_shows_only_what_was_published(app: F
     assert anonymous.get("/cong-khai/KHONG-CO").status_code == 404
 
 
-def test_a_correction_is_a_new_version_and_the_old_one_is_kept(app: Flask) -> None:
+def test_a_correction_is_a_new_version_and_the_old_one_is_kept(any_app: Flask) -> None:
+    app = any_app  # SQLite and PostgreSQL: the snapshots are JSON columns
     pf.make_par_round(app)
     for unit in pf.UNITS:
         pf.through_approval(app, unit)
