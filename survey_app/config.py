@@ -40,6 +40,16 @@ DEFAULTS: Final[dict[str, Any]] = {
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     # Flask-Limiter storage: memory for one process, redis://127.0.0.1:6379 when scaled out.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Keys the signed form loads (collection.form_tokens); derived from SECRET_KEY when unset.
+    "FORM_TOKEN_KEY": None,
+    # A loaded questionnaire can be submitted for this long; later the citizen is asked to open
+    # the link again (one day: a citizen may start at the counter and finish at home).
+    "FORM_LOAD_MAX_AGE_SECONDS": 24 * 3600,
+    # Stored responses per client address and per commune link (Flask-Limiter syntax). A
+    # commune office's NAT must let every citizen of a busy day through (>= 100 an hour); a
+    # script replaying form loads from one address is stopped there.
+    "SUBMIT_LIMIT_PER_CLIENT": "150 per hour;600 per day",
+    "SUBMIT_LIMIT_PER_LINK": "300 per hour;1500 per day",
     # Durations outside this range are stored as unknown rather than trusted.
     "MAX_PLAUSIBLE_DURATION_SECONDS": 24 * 3600,
     # Monitoring flags a response answered faster than this as "too fast" (counted when the

@@ -7,15 +7,20 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, DataRequired, Regexp
 
+from survey_app.collection.form_tokens import TOKEN_PATTERN
 from survey_app.i18n import LANGUAGES
 
-SUBMISSION_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+# \Z, not $: WTForms' Regexp uses re.match, and "$" also matches before a trailing newline, which
+# let "<uuid>\n" through (37 characters: a 500 on PostgreSQL's varchar(36)).
+SUBMISSION_ID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z"
 
 
 class SurveyPageForm(FlaskForm):
     submission_id = HiddenField(validators=[DataRequired(), Regexp(SUBMISSION_ID_PATTERN)])
-    started_at = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}$")])
-    page = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,3}$")])
+    # The signed form load (collection.form_tokens), holding the server's start time.
+    started_at = HiddenField(validators=[DataRequired(), Regexp(TOKEN_PATTERN)])
+    # [0-9], not \d: \d also matches other scripts' digits ("٣"), which int() reads.
+    page = HiddenField(validators=[DataRequired(), Regexp(r"[0-9]{1,3}\Z")])
     lang = HiddenField(validators=[AnyOf(LANGUAGES)])
     action = HiddenField(validators=[AnyOf(("next", "back", "submit"))])
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask import request as flask_request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app.collection import recording
+from survey_app.collection import form_tokens, recording, submit_limits
 from survey_app.collection.forms import META_FIELDS, SurveyPageForm
 from survey_app.db import get_session
 from survey_app.errors import render_message
@@ -110,10 +109,12 @@ def start(token: str) -> PageResult:
         # Say so before the citizen spends five minutes on answers that would not be stored.
         return render_message(200, "quota_full_title", "quota_full_body")
     questionnaire = round_questionnaire(link.round)
+    submission_id = str(uuid.uuid4())
     form = SurveyPageForm(
         formdata=None,
-        submission_id=str(uuid.uuid4()),
-        started_at=str(int(time.time())),
+        submission_id=submission_id,
+        # The signed form load: one stored response per GET, and the server's start time.
+        started_at=form_tokens.issue(link.id, submission_id),
         page="0",
         lang=current_language(),
         action="next",
@@ -122,11 +123,18 @@ def start(token: str) -> PageResult:
 
 
 @bp.post("/<token>")
+@submit_limits.limited
 def answer(token: str) -> PageResult:
     link = _link_or_404(token)
     form = SurveyPageForm()
     if not form.validate():
         abort(400)
+    try:
+        load = form_tokens.verify(form.started_at.data, link.id, form.submission_id.data)
+    except form_tokens.FormLoadRefused:
+        return _receipt_if_stored(link, token, form) or render_message(
+            400, "bad_request_title", "csrf_body"
+        )
     # A final submit needs no look-up of its own: the INSERT's unique submission_id answers
     # "already stored?" (record_response). Other actions look first, so a citizen who comes back
     # to an earlier page after submitting is shown the receipt rather than the form.
@@ -167,7 +175,7 @@ def answer(token: str) -> PageResult:
         # A submit that skipped pages (a hand-made POST): show the first unanswered page.
         target = _first_page_with(questionnaire, errors) if errors else later[0]
         return _render_page(link, token, questionnaire, form, target, values, errors, 422)
-    return _submit(link, token, questionnaire, form, values)
+    return _submit(link, token, questionnaire, form, values, load)
 
 
 def _submit(
@@ -176,10 +184,8 @@ def _submit(
     questionnaire: Questionnaire,
     form: SurveyPageForm,
     values: dict[str, Any],
+    load: form_tokens.FormLoad,
 ) -> PageResult:
-    elapsed = int(time.time()) - int(form.started_at.data)
-    limit = int(current_app.config["MAX_PLAUSIBLE_DURATION_SECONDS"])
-    duration = elapsed if 0 <= elapsed <= limit else None
     try:
         recorded = recording.record_response(
             get_session(),
@@ -188,7 +194,7 @@ def _submit(
             values,
             submission_id=form.submission_id.data,
             language=form.lang.data,
-            duration_seconds=duration,
+            duration_seconds=form_tokens.elapsed_seconds(load),
         )
     except recording.DossierAlreadyUsed:
         return render_message(409, "dossier_used_title", "dossier_used_body")
@@ -196,6 +202,8 @@ def _submit(
         abort(400)
     except recording.QuotaClosed:
         return render_message(409, "quota_full_title", "quota_full_body")
+    if recorded.created:
+        submit_limits.note_stored()
     return _to_receipt(token, recorded.response.submission_id, form.lang.data)
 
 

@@ -23,7 +23,8 @@ from survey_app.security import derived_key
 from survey_app.sql_types import utcnow
 from survey_app.units.models import AdminUnit
 
-_TOKEN_RE = re.compile(r"^([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{16})$")
+# Used with fullmatch: "$" would accept a trailing newline ("/s/<token>%0A").
+_TOKEN_RE = re.compile(r"([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{16})")
 
 
 def _signature(link_id: str) -> str:
@@ -70,7 +71,7 @@ def public_address_problem() -> str | None:
 
 def resolve_token(session: Session, token: str) -> SurveyLink | None:
     """The live link a token names, or None for malformed, forged, unknown or revoked tokens."""
-    match = _TOKEN_RE.match(token)
+    match = _TOKEN_RE.fullmatch(token)
     if match is None:
         return None
     link_id, signature = match.groups()

@@ -16,7 +16,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -82,11 +81,11 @@ def test_acknowledged_response_survives_sigkill(tmp_path: Path, sqlite_url: str)
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
         form = dict(hidden_fields(page))
-        submission_id = str(uuid.uuid4())
+        # The id the form load was signed for: a load stores one response, under its own id.
+        submission_id = form["submission_id"]
         questionnaire = app.extensions["questionnaires"].get("sipas-commune", "2021.1")
         form.update(
             FULL_ANSWERS,
-            submission_id=submission_id,
             action="submit",
             page=str(len(questionnaire.sections) - 1),
         )

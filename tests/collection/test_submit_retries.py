@@ -5,7 +5,6 @@ and never at a second row."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 from flask import Flask
@@ -13,6 +12,7 @@ from flask import Flask
 from survey_app.db import session_scope
 from survey_app.rounds.services import round_by_code
 from tests.factories.demo import demo_link, start_form, submit_all
+from tests.factories.quotas import post_final
 
 
 def _stored(app: Flask) -> int:
@@ -46,7 +46,8 @@ def test_retry_after_the_round_closed_still_gets_its_receipt(any_app: Flask) -> 
     retry = submit_all(client, link.token, fields=fields)
     assert retry.status_code == 303
     assert retry.headers["Location"] == first.headers["Location"]
-    late = submit_all(client, link.token, fields=fields, submission_id=str(uuid.uuid4()))
+    # A questionnaire loaded before the close but never sent is refused: nothing stored.
+    late = post_final(client, link.token)
     assert late.status_code == 403
     assert _stored(any_app) == 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from survey_app.collection import form_tokens
 from survey_app.db import session_scope
 from survey_app.demo.setup import DEMO_ROUND
 from survey_app.quotas.models import QuotaCell
@@ -57,18 +57,28 @@ def post_final(
     token: str,
     answers: Mapping[str, Any] | None = None,
     submission_id: str | None = None,
-    started_seconds_ago: int = 300,
 ) -> Any:
-    """The final-page POST a browser sends, built without GETting the form first."""
+    """The final-page POST a browser sends, built without GETting the form first.
+
+    The signed form load is made here as the GET would have made it (a closed quota's first
+    page shows no form to take it from).
+    """
     data: dict[str, Any] = dict(FULL_ANSWERS if answers is None else answers)
+    submission_id = submission_id or str(uuid.uuid4())
     data.update(
-        submission_id=submission_id or str(uuid.uuid4()),
-        started_at=str(int(time.time()) - started_seconds_ago),
+        submission_id=submission_id,
+        started_at=signed_load(client.application, token, submission_id),
         page=last_page(client.application),
         lang="vi",
         action="submit",
     )
     return client.post(f"/s/{token}", data=data)
+
+
+def signed_load(app: Flask, token: str, submission_id: str) -> str:
+    """The form token a GET of ``token`` would carry for ``submission_id``."""
+    with app.app_context():
+        return form_tokens.issue(token.partition(".")[0], submission_id)
 
 
 def stored(app: Flask, unit_code: str | None = None) -> list[Response]:
