@@ -40,6 +40,8 @@ def _row(row: TableRow, kinds: dict[str, str]) -> dict[str, Any]:
     figures = row.satisfaction
     return {
         "rank": row.rank,
+        "rank_low": row.rank_low,
+        "rank_high": row.rank_high,
         "unit_code": row.unit_code,
         "unit_name": row.unit_name,
         "unit_kind": kinds.get(row.unit_code, ""),

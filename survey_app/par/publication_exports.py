@@ -31,6 +31,8 @@ def header(snap: dict[str, Any]) -> list[str]:
         "Hạng",
         "Mã đơn vị",
         "Tên đơn vị",
+        "Hạng: cận dưới (KTC đồng thời 90%)",
+        "Hạng: cận trên (KTC đồng thời 90%)",
         *fields,
         "Điểm thẩm định",
         "Chỉ số hài lòng SIPAS (%)",
@@ -52,6 +54,9 @@ def row_cells(row: dict[str, Any]) -> list[Cell]:
         row["rank"],
         row["unit_code"],
         row["unit_name"],
+        # Versions published before rank intervals existed have none.
+        row.get("rank_low"),
+        row.get("rank_high"),
         *[_rounded(p) for p in row["field_points"]],
         _rounded(row["appraised"]),
         _percent(figures.get("index")),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from analysis import par_index as pi
 from analysis.columns import UNIT
+from analysis.ranking import rank_intervals
 from survey_app.par.criteria_model import CriteriaSet
 from survey_app.par.models import ParAssessment, ParRound
 from survey_app.par.rounds import round_bands, round_criteria
@@ -47,6 +48,10 @@ class TableRow:
     total: float | None = None
     index_pct: float | None = None
     rank: int | None = None
+    # The joint 90 % confidence interval of the rank (analysis.ranking): the places the
+    # satisfaction survey's sampling error cannot tell apart.
+    rank_low: int | None = None
+    rank_high: int | None = None
     band: str = ""
     previous_index: float | None = None
     previous_rank: int | None = None
@@ -154,6 +159,7 @@ def build_table(
         rows = _with_previous(
             rows, assessments, build_table(session, previous_round, with_previous=False)
         )
+    rows = _with_rank_intervals(rows, float(criteria.satisfaction.max_points))
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit_code))
     notes = tuple(dict.fromkeys(f.method for f in figures.values() if f is not None and f.method))
     return ParTable(par_round, criteria, tuple(rows), published, previous_round, notes)
@@ -188,6 +194,59 @@ def _row(
         rank=int(result[pi.RANK]),
         band=str(result[pi.BAND]),
     )
+
+
+#: Level of the joint rank intervals: 90 %, as the US Census Bureau publishes its rankings.
+RANK_CONFIDENCE = 0.90
+RANK_INTERVAL_NOTE = (
+    "Khoảng hạng (trong ngoặc) là khoảng tin cậy đồng thời 90 % của thứ hạng: do phần điểm "
+    "khảo sát sự hài lòng có sai số chọn mẫu, các đơn vị có khoảng hạng chồng nhau chưa phân "
+    "biệt được thứ hạng (Klein, Wright và Wieczorek 2020, hiệu chỉnh Bonferroni)."
+)
+
+
+def _with_rank_intervals(rows: list[TableRow], satisfaction_max: float) -> list[TableRow]:
+    """Each ranked row with its joint rank interval.
+
+    Only the satisfaction component is estimated from a sample; the appraised points are
+    fixed. A unit's index SE is therefore its satisfaction SE times the component's weight in
+    the index (satisfaction maximum / total maximum × 100); a unit scored by the no-survey
+    rule has no sampling error (SE 0). The interval is widened to hold the displayed rank,
+    which counts ties of the rounded index as the PAR table does.
+    """
+    ranked = [row for row in rows if row.index_pct is not None and row.rank is not None]
+    if len(ranked) < 2:
+        return rows
+    se = []
+    for row in ranked:
+        figures = row.satisfaction
+        uses_survey = not row.rule_applied and figures is not None and figures.se is not None
+        se.append(
+            figures.se * satisfaction_max / row.max_points * 100.0
+            if uses_survey and figures is not None and figures.se is not None
+            else 0.0
+        )
+    intervals = rank_intervals(
+        pd.Series([row.index_pct for row in ranked], index=[row.unit_code for row in ranked]),
+        pd.Series(se, index=[row.unit_code for row in ranked]),
+        confidence=RANK_CONFIDENCE,
+    )
+    bounds = {
+        code: (int(low), int(high))
+        for code, low, high in zip(
+            intervals.index, intervals["rank_low"], intervals["rank_high"], strict=True
+        )
+    }
+    return [
+        replace(
+            row,
+            rank_low=min(bounds[row.unit_code][0], row.rank),
+            rank_high=max(bounds[row.unit_code][1], row.rank),
+        )
+        if row.unit_code in bounds and row.rank is not None
+        else row
+        for row in rows
+    ]
 
 
 def previous_published_round(session: Session, par_round: ParRound) -> ParRound | None:

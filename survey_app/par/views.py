@@ -34,7 +34,7 @@ from survey_app.par.rules import (
 )
 from survey_app.par.satisfaction import unit_figures
 from survey_app.par.scoring import show_points
-from survey_app.par.table import RANKING_NOTE
+from survey_app.par.table import RANK_INTERVAL_NOTE, RANKING_NOTE
 from survey_app.par.view_support import Page, run_change
 from survey_app.sql_types import utcnow
 from survey_app.staff import audit, authz
@@ -277,6 +277,7 @@ def table(round_code: str) -> str:
         rule_labels=RULE_LABELS,
         status_labels=STATUS_LABELS,
         ranking_note=RANKING_NOTE,
+        rank_interval_note=RANK_INTERVAL_NOTE,
     )
 
 
