@@ -29,6 +29,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from analysis.columns import WEIGHT
 from analysis.design import Design, DesignArrays, FloatArray, IntArray, prepare_design
@@ -173,15 +174,20 @@ def bootstrap_weights(
         label = arrays.stratum_labels[int(np.flatnonzero(n_h < 2)[0])]
         raise AnalysisError(f"stratum {label!r} holds a single PSU: merge it before the bootstrap")
     counts = np.zeros((psu_stratum.shape[0], replicates))
+    columns = np.arange(replicates)
+    order = np.argsort(psu_stratum, kind="stable")
+    bounds = np.searchsorted(psu_stratum[order], np.arange(arrays.strata_count + 1))
     for h in range(arrays.strata_count):
-        members = np.flatnonzero(psu_stratum == h)
-        draws = rng.integers(0, members.size, size=(members.size - 1, replicates))
-        for r in range(replicates):
-            counts[:, r] += np.bincount(
-                members[draws[:, r]], minlength=psu_stratum.shape[0]
-            ).astype(np.float64)
-    rescale = (n_h / (n_h - 1.0))[psu_stratum]
-    matrix = arrays.weights[:, None] * (counts * rescale[:, None])[row_psu]
+        members = order[bounds[h] : bounds[h + 1]]
+        size = members.size
+        draws = rng.integers(0, size, size=(size - 1, replicates))
+        # Count every replicate's draws in one bincount: replicate r owns bins r*size...
+        tally = np.bincount((draws + columns * size).ravel(), minlength=size * replicates)
+        counts[members] = tally.reshape(replicates, size).T
+    counts *= (n_h / (n_h - 1.0))[psu_stratum][:, None]
+    # Element designs: PSU codes are the rows, so the PSU matrix is already the row matrix.
+    matrix = counts if arrays.psu is None else counts[row_psu]
+    matrix *= arrays.weights[:, None]
     return ReplicateWeights(
         arrays.weights, matrix, 1.0 / (replicates - 1), np.ones(replicates), "bootstrap", mse
     )
@@ -206,14 +212,21 @@ def replicate_variance(
     return variance
 
 
-def _theta(
-    weights: FloatArray, index: IntArray, y: FloatArray, x: FloatArray, count: int, *, total: bool
+def _domain_sums(
+    values: FloatArray, index: IntArray, count: int, weights: FloatArray
 ) -> FloatArray:
-    """sum w y per domain (``total``) or sum w y / sum w x."""
-    numerator = sums_by(index, weights * y, count)
-    if total:
-        return numerator
-    return divide(numerator, sums_by(index, weights * x, count))
+    """sum_{i in d} values_i weights_ir for every domain d and every column r (count × R).
+
+    One sparse product (domains × rows, one entry per row in a domain) with the weight matrix:
+    each row of the weights is read once, whatever the number of replicates.
+    """
+    inside = index < count
+    rows = np.flatnonzero(inside)
+    selector = sparse.csr_matrix(
+        (values[inside], (index[inside], rows)), shape=(count, values.shape[0])
+    )
+    sums: FloatArray = np.asarray(selector @ weights, dtype=np.float64)
+    return sums
 
 
 def estimate_replicated(
@@ -246,6 +259,7 @@ def estimate_replicated(
         if denominator is None
         else responses[denominator].to_numpy(dtype=np.float64, na_value=np.nan)
     )
+    matrix = replicate.replicates
     tables = []
     for name in names:
         if name not in responses.columns:
@@ -254,14 +268,21 @@ def estimate_replicated(
         present = ~np.isnan(top) & ~np.isnan(bottom) & (domains.codes >= 0)
         index = np.where(present, domains.codes, count)
         y, x = np.where(present, top, 0.0), np.where(present, bottom, 0.0)
-        total = statistic == "total"
-        estimate = _theta(replicate.weights, index, y, x, count, total=total)
-        thetas = np.vstack(
-            [
-                _theta(replicate.replicates[:, r], index, y, x, count, total=total)
-                for r in range(replicate.count)
-            ]
+        # Column 0: the full-sample weights; then the replicates.
+        numerator = np.column_stack(
+            [sums_by(index, replicate.weights * y, count), _domain_sums(y, index, count, matrix)]
         )
+        if statistic == "total":
+            thetas_all = numerator
+        else:
+            denominators = np.column_stack(
+                [
+                    sums_by(index, replicate.weights * x, count),
+                    _domain_sums(x, index, count, matrix),
+                ]
+            )
+            thetas_all = divide(numerator, denominators)
+        estimate, thetas = thetas_all[:, 0], thetas_all[:, 1:].T
         se = np.sqrt(replicate_variance(estimate, thetas, replicate))
         df = np.inf if interval == "normal" else float(replicate.count - 1)
         low, high = confidence_interval(estimate, se, confidence, df, interval)

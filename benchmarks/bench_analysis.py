@@ -11,6 +11,15 @@ commune, which R has no single call for). benchmarks/bench_analysis.R does the s
 (``rake`` with tight control, then ``svyby(~item, ~unit_code, svymean, na.rm = TRUE)`` on the
 raked weights held fixed, as our primary SE does); the script compares the numbers and prints
 the speed ratio. Without Rscript it says how to install R and skips that part.
+
+``--parts extras`` (or ``base,extras``) times what issue 13 added, on the same responses and
+the raked weights: the pooled satisfaction ratio of every commune (``svyby(..., svyratio)``),
+replicate-weight variance with 50 replicates (a delete-a-group jackknife whose groups are a
+column of the CSV, so R builds the very same replicate weights; Kott 2001) for the first
+five items overall and by sex, the Rao–Wu bootstrap weights (50 replicates; R's
+``subbootstrap``, timed only: the draws differ), and the joint rank intervals of the 200
+communes' pooled ratios (Klein, Wright & Wieczorek 2020; R has no function for them, so the R
+script spells out the same formula).
 """
 
 import argparse
@@ -32,10 +41,21 @@ from analysis.design import Design  # noqa: E402  (the repository root is added 
 from analysis.estimation import estimate_means  # noqa: E402
 from analysis.margins import Margin  # noqa: E402
 from analysis.raking import rake  # noqa: E402
+from analysis.ranking import rank_intervals  # noqa: E402
+from analysis.ratio import estimate_ratios, pooled_satisfaction  # noqa: E402
+from analysis.replicates import (  # noqa: E402
+    bootstrap_weights,
+    estimate_replicated,
+    replicate_weights_from,
+)
 from analysis.sipas import satisfaction_index  # noqa: E402
 from analysis.weighting import design_weights  # noqa: E402
 
 SEED = 20211025
+REPLICATES = 50
+# R's svyby copies the replicate design per domain: five items keep its run to minutes.
+REPLICATED_ITEMS = 5
+EXTRAS = ("pooled_ratio_by_commune", "replicate_se", "bootstrap_weights", "rank_intervals")
 FIELDS = (
     "ho_tich",
     "chung_thuc",
@@ -83,6 +103,8 @@ def generate(rows: int, communes: int, items: int, out: Path) -> None:
         scores = 1.0 + (draws[:, None] > cumulative[commune, :4]).sum(axis=1)
         scores[rng.random(rows) < 0.02 + 0.1 * k / items] = np.nan
         responses[f"q{k:02d}"] = scores
+    # Random groups of the delete-a-group jackknife (Kott 2001), shared with R through the CSV.
+    responses["rep_group"] = rng.integers(1, REPLICATES + 1, rows)
     responses.to_csv(out / "responses.csv", index=False)
     total = float(transactions[sampled > 0].sum())
     known = {"sex": SEX_SHARES, "age_group": AGE_SHARES, "field": FIELD_SHARES}
@@ -131,8 +153,153 @@ def run_python(out: Path) -> dict[str, float]:
     means[["unit_code", "variable", "estimate", "se"]].to_csv(out / "py_estimates.csv", index=False)
     pd.DataFrame({"weight": raked.weights.to_numpy()}).to_csv(out / "py_weights.csv", index=False)
     timings["rake_sweeps"] = raked.report.iterations
+    timings |= run_extras(weighted, items, design, out)
     timings["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return timings
+
+
+def run_extras(
+    weighted: pd.DataFrame, items: list[str], design: Design, out: Path
+) -> dict[str, float]:
+    """Ratio, replicate variance and rank intervals on the raked weights; writes py_extras_*."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    pooled = pooled_satisfaction(weighted, items, design, by="unit_code", interval="normal")
+    timings["pooled_ratio_by_commune"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    group = weighted["rep_group"].to_numpy()
+    weight = weighted["weight"].to_numpy()
+    kept = group[:, None] != np.arange(1, REPLICATES + 1)[None, :]
+    matrix = weight[:, None] * kept * (REPLICATES / (REPLICATES - 1))
+    jackknife = replicate_weights_from(weight, matrix, scale=(REPLICATES - 1) / REPLICATES)
+    replicated = pd.concat(
+        [
+            estimate_replicated(weighted, items[:REPLICATED_ITEMS], jackknife).assign(sex="all"),
+            estimate_replicated(weighted, items[:REPLICATED_ITEMS], jackknife, by="sex"),
+        ],
+        ignore_index=True,
+    )
+    timings["replicate_se"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    bootstrap_weights(weighted, design, REPLICATES, rng=np.random.default_rng(SEED))
+    timings["bootstrap_weights"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    ranks = rank_intervals(
+        pooled.set_index("unit_code")["estimate"], pooled.set_index("unit_code")["se"]
+    )
+    timings["rank_intervals"] = time.perf_counter() - start
+
+    pooled[["unit_code", "estimate", "se"]].to_csv(out / "py_extras_ratio.csv", index=False)
+    replicated[["sex", "variable", "estimate", "se"]].to_csv(
+        out / "py_extras_replicates.csv", index=False
+    )
+    ranks.reset_index().astype({"rank": int, "rank_low": int, "rank_high": int})[
+        ["unit_code", "rank", "rank_low", "rank_high"]
+    ].to_csv(out / "py_extras_ranks.csv", index=False)
+    return timings
+
+
+def run_samplics(out: Path, rows: int) -> None:
+    """Time samplics (if installed) beside us on the first ``rows`` responses: the pooled
+    ratio by commune (TaylorEstimator) and the jackknife means by sex (ReplicateEstimator)."""
+    try:
+        import samplics  # type: ignore[import-not-found]  # optional, benchmarks only
+    except ImportError:
+        print("\nsamplics not installed (pip install samplics): skipping that comparison")
+        return
+    weighted = pd.read_csv(out / "responses.csv", dtype={"sex": str}, nrows=rows)
+    weighted["weight"] = pd.read_csv(out / "py_weights.csv", nrows=rows)["weight"].to_numpy()
+    items = [name for name in weighted.columns if name.startswith("q")]
+    design = Design(strata="unit_code", fpc="transactions")
+    scores = weighted[items].to_numpy()
+    valid = (~np.isnan(scores)).sum(axis=1).astype(float)
+    satisfied = (np.nan_to_num(scores) >= 4).sum(axis=1).astype(float)
+    weighted["valid"] = np.where(valid == 0, np.nan, valid)
+    weighted["satisfied"] = np.where(valid == 0, np.nan, satisfied)
+    sampled = weighted.groupby("unit_code").size()
+    fpc = (1 - sampled / weighted.groupby("unit_code")["transactions"].first()).to_dict()
+    group = weighted["rep_group"].to_numpy()
+    weight = weighted["weight"].to_numpy()
+    kept = group[:, None] != np.arange(1, REPLICATES + 1)[None, :]
+    matrix = weight[:, None] * kept * (REPLICATES / (REPLICATES - 1))
+    scale = (REPLICATES - 1) / REPLICATES
+    timings: dict[str, tuple[float, float, float]] = {}
+
+    start = time.perf_counter()
+    ours = estimate_ratios(weighted, "satisfied", "valid", design, by="unit_code")
+    own = time.perf_counter() - start
+    start = time.perf_counter()
+    taylor = samplics.TaylorEstimator(samplics.PopParam.ratio)
+    present = weighted["valid"].notna().to_numpy()
+    taylor.estimate(
+        y=weighted["satisfied"][present],
+        x=weighted["valid"][present],
+        samp_weight=weighted["weight"][present],
+        stratum=weighted["unit_code"][present],
+        fpc=fpc,
+        domain=weighted["unit_code"][present],
+    )
+    theirs = time.perf_counter() - start
+    se = ours.set_index("unit_code")["se"]
+    difference = max(abs(se[key] / value - 1) for key, value in taylor.stderror.items())
+    timings["pooled ratio by commune"] = (theirs, own, difference)
+
+    start = time.perf_counter()
+    jackknife = replicate_weights_from(weight, matrix, scale=scale)
+    ours = estimate_replicated(weighted, items[0], jackknife, by="sex")
+    own = time.perf_counter() - start
+    start = time.perf_counter()
+    replicated = samplics.ReplicateEstimator(samplics.RepMethod.jackknife, samplics.PopParam.mean)
+    answered = weighted[items[0]].notna().to_numpy()
+    replicated.estimate(
+        y=weighted[items[0]].to_numpy()[answered],
+        samp_weight=weight[answered],
+        rep_weights=matrix[answered],
+        rep_coefs=scale,
+        domain=weighted["sex"].to_numpy()[answered],
+    )
+    theirs = time.perf_counter() - start
+    se = ours.set_index("sex")["se"]
+    difference = max(abs(se[key] / value - 1) for key, value in replicated.stderror.items())
+    timings["jackknife mean by sex"] = (theirs, own, difference)
+
+    print(f"\nsamplics {samplics.__version__} on the first {rows:,} responses")
+    for name, (theirs, own, difference) in timings.items():
+        print(
+            f"  {name:<24} samplics {theirs:8.3f} s   Python {own:7.3f} s   "
+            f"{theirs / own:7.1f}x   largest SE difference {difference:.1e}"
+        )
+
+
+def largest(ours: np.ndarray, theirs: np.ndarray) -> float:
+    return float(np.max(np.abs(ours - theirs) / np.abs(theirs)))
+
+
+def compare_extras(out: Path) -> dict[str, float]:
+    """Largest relative differences of the extras, and the rank bounds that differ."""
+    differences = {}
+    for name, keys in (("ratio", ["unit_code"]), ("replicates", ["sex", "variable"])):
+        ours = pd.read_csv(out / f"py_extras_{name}.csv", dtype={"sex": str})
+        theirs = pd.read_csv(out / f"r_extras_{name}.csv", dtype={"sex": str})
+        merged = ours.merge(theirs, on=keys, suffixes=("", "_r"), validate="1:1")
+        if len(merged) != len(ours):
+            raise SystemExit(f"R gave {len(theirs)} {name} rows, Python {len(ours)}")
+        for column in ("estimate", "se"):
+            differences[f"{name} {column}"] = largest(
+                merged[column].to_numpy(), merged[f"{column}_r"].to_numpy()
+            )
+    ours = pd.read_csv(out / "py_extras_ranks.csv")
+    theirs = pd.read_csv(out / "r_extras_ranks.csv")
+    merged = ours.merge(theirs, on="unit_code", suffixes=("", "_r"), validate="1:1")
+    differing = sum(
+        int((merged[column] != merged[f"{column}_r"]).sum())
+        for column in ("rank", "rank_low", "rank_high")
+    )
+    differences["rank bounds differing"] = float(differing)
+    return differences
 
 
 def compare(out: Path) -> dict[str, float]:
@@ -143,10 +310,6 @@ def compare(out: Path) -> dict[str, float]:
         raise SystemExit(f"R returned {len(theirs)} estimates, Python {len(ours)}")
     weights = pd.read_csv(out / "py_weights.csv")["weight"].to_numpy()
     r_weights = pd.read_csv(out / "r_weights.csv")["weight"].to_numpy()
-
-    def largest(ours_: np.ndarray, theirs_: np.ndarray) -> float:
-        return float(np.max(np.abs(ours_ - theirs_) / np.abs(theirs_)))
-
     return {
         "weights": largest(weights, r_weights),
         "estimates": largest(merged["estimate"].to_numpy(), merged["estimate_r"].to_numpy()),
@@ -161,6 +324,17 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=25)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--skip-r", action="store_true", help="time the Python side only")
+    parser.add_argument(
+        "--samplics-rows",
+        type=int,
+        default=100_000,
+        help="rows for the samplics comparison (0: skip; it is slow on many domains)",
+    )
+    parser.add_argument(
+        "--parts",
+        default="base,extras",
+        help="R parts to run: base (svyby of every item: minutes), extras, or both",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -188,6 +362,11 @@ def main() -> int:
         print(f"  {step:<24} {python[step]:8.3f} s")
     print(f"  {'pipeline total':<24} {python_total:8.3f} s   (weights + rake + means)")
     print(f"  raking sweeps {int(python['rake_sweeps'])}, peak RSS {python['peak_rss_mb']:.0f} MB")
+    for step in EXTRAS:
+        print(f"  {step:<24} {python[step]:8.3f} s")
+    parts = set(args.parts.split(","))
+    if args.samplics_rows:
+        run_samplics(args.out, min(args.samplics_rows, args.rows))
 
     if args.skip_r:
         return 0
@@ -199,19 +378,33 @@ def main() -> int:
         return 0
     script = Path(__file__).with_suffix(".R")
     r_run = subprocess.run(
-        ["Rscript", str(script), str(args.out)], check=True, capture_output=True, text=True
+        ["Rscript", str(script), str(args.out), ",".join(sorted(parts))],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     r = json.loads(r_run.stdout.strip().splitlines()[-1])
-    r_total = sum(r[step] for step in pipeline)
     print(f"\nR {r['r_version']} / survey {r['survey_version']}")
-    for step in ("read_csv", *pipeline):
+    for step in ("read_csv", "design_weights", "rake"):
         print(f"  {step:<24} {r[step]:8.3f} s")
-    print(f"  {'pipeline total':<24} {r_total:8.3f} s   peak RSS {r['peak_rss_mb']:.0f} MB")
-    differences = compare(args.out)
-    print("\nlargest relative difference, Python vs R")
-    for name, value in differences.items():
-        print(f"  {name:<24} {value:.2e}")
-    print(f"\nspeed ratio (R / Python, pipeline): {r_total / python_total:.1f}x")
+    if "base" in parts:
+        r_total = sum(r[step] for step in pipeline)
+        print(f"  {'means_by_commune':<24} {r['means_by_commune']:8.3f} s")
+        print(f"  {'pipeline total':<24} {r_total:8.3f} s")
+        differences = compare(args.out)
+        print("\nlargest relative difference, Python vs R")
+        for name, value in differences.items():
+            print(f"  {name:<24} {value:.2e}")
+        print(f"\nspeed ratio (R / Python, pipeline): {r_total / python_total:.1f}x")
+    if "extras" in parts:
+        print()
+        for step in EXTRAS:
+            ratio = r[step] / python[step]
+            print(f"  {step:<24} R {r[step]:8.3f} s   Python {python[step]:7.3f} s   {ratio:7.1f}x")
+        print("largest relative difference, Python vs R (extras)")
+        for name, value in compare_extras(args.out).items():
+            print(f"  {name:<24} {value:.2e}")
+    print(f"R peak RSS {r['peak_rss_mb']:.0f} MB")
     return 0
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from analysis import columns as col
 from analysis.design import Design
 from analysis.errors import AnalysisError
+from analysis.ranking import rank_intervals
 from analysis.recode import recode_scores
 from analysis.sipas import satisfaction_index
 from survey_app.questionnaires.loading import app_catalog
@@ -56,12 +57,23 @@ ESTIMATE_COLUMNS: Final = (
     "deff",
     "small_sample",
     "suppressed",
+    "rank",
+    "rank_low",
+    "rank_high",
 )
+#: The joint rank interval of each unit row (None on item, factor and all-units rows).
+RANK_COLUMNS: Final = ("rank", "rank_low", "rank_high")
 #: ``unit_code`` of the rows that cover every unit of the round together.
 ALL_UNITS: Final = ""
 ALL_UNITS_NAME: Final = "Tất cả đơn vị"
 # Single-respondent units: centre at the domain estimate (R's survey.lonely.psu = "adjust").
 LONELY_PSU: Final = "adjust"
+#: How the rank intervals are made (Klein, Wright & Wieczorek 2020), for the note.
+RANK_METHOD: Final = (
+    "khoảng hạng đồng thời (Klein, Wright & Wieczorek 2020): khoảng tin cậy Bonferroni của mọi "
+    "đơn vị có chỉ số, cùng mức tin cậy; hạng a–b nghĩa là dữ liệu không phân biệt được đơn vị "
+    "với các hạng trong khoảng đó (joint rank intervals, Bonferroni)"
+)
 
 
 class ResultsProblem(ValueError):
@@ -85,6 +97,9 @@ class UnitSatisfaction:
     n: int
     small_sample: bool
     suppressed: bool
+    rank: int | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +157,9 @@ def _tidy(
     table["suppressed"] = suppress
     for name in ("estimate", "se", "ci_low", "ci_high", "deff"):
         table[name] = table[name].astype("float64").mask(suppress)
-    return table[list(ESTIMATE_COLUMNS)].reset_index(drop=True)
+    # The rank columns come after, from every unit together (:func:`_with_ranks`).
+    kept = [name for name in ESTIMATE_COLUMNS if name not in RANK_COLUMNS]
+    return table[kept].reset_index(drop=True)
 
 
 def _survey_deff(overall: pd.DataFrame) -> tuple[float, float, float] | None:
@@ -215,9 +232,13 @@ def compute_results(
     except (AnalysisError, WeightingProblem) as error:
         raise ResultsProblem(str(error)) from error
     labels = _labels(questionnaire)
-    estimates = pd.concat(
-        [_tidy(by_unit, options, names, labels), _tidy(overall, options, names, labels)],
-        ignore_index=True,
+    estimates = _with_ranks(
+        pd.concat(
+            [_tidy(by_unit, options, names, labels), _tidy(overall, options, names, labels)],
+            ignore_index=True,
+        ),
+        by_unit,
+        options,
     )
     note = build_note(
         survey_round,
@@ -229,7 +250,7 @@ def compute_results(
         latest_submitted_at=rows[col.SUBMITTED_AT].max().to_pydatetime(),
         survey_deff=_survey_deff(overall),
         interval=interval,
-    )
+    ).with_extra([("Khoảng hạng (rank intervals)", RANK_METHOD)])
     unit_rows = estimates[(estimates["level"] == "unit") & (estimates[col.UNIT] != ALL_UNITS)]
     found = {str(row[col.UNIT]): row for _, row in unit_rows.iterrows()}
     respondents = rows[col.UNIT].value_counts()
@@ -257,6 +278,9 @@ def compute_results(
                 n=int(row["n"]),
                 small_sample=bool(row["small_sample"]),
                 suppressed=bool(row["suppressed"]),
+                rank=row["rank"],
+                rank_low=row["rank_low"],
+                rank_high=row["rank_high"],
             )
         )
     return Results(
@@ -264,6 +288,46 @@ def compute_results(
         estimates=estimates,
         weights=weights,
     )
+
+
+def _with_ranks(
+    estimates: pd.DataFrame, by_unit: pd.DataFrame, options: ResultsOptions
+) -> pd.DataFrame:
+    """Add each unit's rank and joint rank interval to its unit row (None elsewhere).
+
+    Units with a shown index are ranked (highest first) with
+    :func:`analysis.ranking.rank_intervals` at the results' confidence, the SEs and the
+    degrees of freedom of the index; suppressed units are not ranked.
+    """
+    shown = estimates[
+        (estimates["level"] == "unit")
+        & (estimates[col.UNIT] != ALL_UNITS)
+        & estimates["estimate"].notna()
+        & estimates["se"].notna()
+    ]
+    ranked = estimates.assign(**dict.fromkeys(RANK_COLUMNS))
+    if shown.empty:
+        return ranked
+    units = by_unit[by_unit["level"] == "unit"]
+    df = float(units["df"].iloc[0]) if not units.empty else float("inf")
+    ranks = rank_intervals(
+        shown.set_index(col.UNIT)["estimate"],
+        shown.set_index(col.UNIT)["se"],
+        confidence=options.confidence,
+        df=df,
+    )
+    for name in RANK_COLUMNS:
+        # Plain ints (or None) so that pages and exports print 3, not 3.0.
+        values = {code: int(value) for code, value in ranks[name].items()}
+        ranked[name] = pd.Series(
+            [
+                values.get(code) if index in shown.index else None
+                for index, code in zip(ranked.index, ranked[col.UNIT], strict=True)
+            ],
+            index=ranked.index,
+            dtype=object,
+        )
+    return ranked
 
 
 def _suppressing(options: ResultsOptions) -> bool:

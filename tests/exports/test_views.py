@@ -329,3 +329,21 @@ def test_csv_streams_in_chunks(analyst: FlaskClient, monkeypatch: pytest.MonkeyP
     chunks = list(reply.response)
     reply.close()
     assert len(chunks) == 13  # the note and header, then 117 rows in chunks of 10
+
+
+def test_estimates_export_has_the_rank_intervals(analyst: FlaskClient, app: Flask) -> None:
+    reply = analyst.get(f"{EXPORTS}/estimates.csv")
+    _, table = read_csv_export(reply.data)
+    expected = results_for(app, results_options(app.config, DEMO_ROUND))
+    units = table[(table["level"] == "unit") & (table["unit_code"] != "")]
+    ranked = [unit for unit in expected.table.units if unit.rank is not None]
+    assert ranked
+    for unit in ranked:
+        row = units[units["unit_code"] == unit.unit_code].iloc[0]
+        assert [row["rank"], row["rank_low"], row["rank_high"]] == [
+            str(unit.rank),
+            str(unit.rank_low),
+            str(unit.rank_high),
+        ]
+    # Items and factors have no rank: empty cells, not zeros.
+    assert (table.loc[table["level"] == "item", "rank"] == "").all()

@@ -17,6 +17,7 @@ from analysis import columns as col
 from analysis.calibration import calibration_matrix
 from analysis.design import Design
 from analysis.greg import calibration_model
+from analysis.ranking import rank_intervals
 from analysis.recode import recode_scores
 from analysis.sipas import satisfaction_index
 from analysis.weighting import design_weights
@@ -296,3 +297,36 @@ def test_missing_transaction_counts_are_explained(app: Flask) -> None:
     assert reply.status_code == 422
     assert "439-son-tay" in reply.text
     assert "import-counts" in reply.text
+
+
+def test_units_carry_joint_rank_intervals_on_the_page(app: Flask) -> None:
+    seed(app)
+    options = results_options(app.config, DEMO_ROUND)
+    results = results_for(app, options)
+    shown = [unit for unit in results.table.units if unit.index is not None]
+    assert len(shown) == 3
+    unit_rows = results.estimates[
+        (results.estimates["level"] == "unit") & (results.estimates["unit_code"] != "")
+    ].set_index("unit_code")
+    expected = rank_intervals(
+        unit_rows["estimate"].astype(float),
+        unit_rows["se"].astype(float),
+        confidence=options.confidence,
+        # The index's degrees of freedom: respondents minus strata (units).
+        df=float(sum(SIZES.values()) - len(SIZES)),
+    )
+    for unit in shown:
+        assert unit.rank == expected.loc[unit.unit_code, "rank"]
+        assert unit.rank_low == expected.loc[unit.unit_code, "rank_low"]
+        assert unit.rank_high == expected.loc[unit.unit_code, "rank_high"]
+        assert unit.rank_low is not None
+        assert unit.rank_high is not None
+        assert unit.rank_low <= unit.rank <= unit.rank_high
+    client = logged_in_client(app, "chairman")
+    text = client.get(RESULTS).text
+    for unit in shown:
+        assert f"hạng {unit.rank} (khoảng {unit.rank_low}–{unit.rank_high})" in text
+    assert "Klein, Wright &amp; Wieczorek 2020" in text
+    giang = next(unit for unit in shown if unit.unit_code == "439-son-giang")
+    detail = client.get(f"{RESULTS}439-son-giang").text
+    assert f"hạng {giang.rank} (khoảng {giang.rank_low}–{giang.rank_high})" in detail
