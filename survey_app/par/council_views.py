@@ -20,9 +20,9 @@ from survey_app.par.council_models import COUNCIL_ROLE_LABELS, COUNCIL_ROLES
 from survey_app.par.minutes import build_minute
 from survey_app.par.models import ParRound
 from survey_app.par.rounds import round_criteria
-from survey_app.par.rules import ParInvalid, ParProblem
+from survey_app.par.rules import ParInvalid, ParProblem, round_target
 from survey_app.par.view_support import Page, run_change
-from survey_app.staff import authz
+from survey_app.staff import audit, authz
 from survey_app.staff.models import User
 from survey_app.units.naming import committee_name, full_name
 
@@ -135,6 +135,14 @@ def decision_pdf(round_code: str) -> Response:
     council = par_round.council
     if council is None or council.decision_pdf is None:
         abort(404)
+    session = get_session()
+    audit.record(
+        session,
+        "par_council_pdf_download",
+        target=round_target(par_round),
+        detail={"pdf": council.decision_pdf_name, "sha256": council.decision_pdf_sha256},
+    )
+    session.commit()
     return Response(
         council.decision_pdf,
         mimetype="application/pdf",

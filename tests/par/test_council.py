@@ -120,6 +120,7 @@ def test_district_officer_sets_up_the_council_on_the_web(any_app: Flask) -> None
     assert download.mimetype == "application/pdf"
     assert "attachment" in download.headers["Content-Disposition"]
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert len(_actions(app, "par_council_pdf_download")) == 1
     assert len(_actions(app, "par_council_decision")) == 1
     assert len(_actions(app, "par_council_member_added")) == 2
     # Every district role sees the council; nobody but officers and admins changes it.
