@@ -32,7 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "survey.sqlite3")
 
-    from survey_app import db, errors, i18n, schema, security
+    from survey_app import db, errors, formatting, i18n, schema, security
     from survey_app.questionnaires.loading import load_catalog
     from survey_app.staff import navigation, sessions
 
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
+    formatting.init_app(app)
     navigation.init_app(app)
     errors.init_app(app)
     for blueprint in _blueprints():

@@ -42,7 +42,7 @@ def load_demo(session: Session, now: dt.datetime) -> SurveyRound:
         session,
         DEMO_DIR / "transactions.csv",
         illustrative=True,
-        source="illustrative demo figures (survey_app/demo/README.md)",
+        source="số liệu minh hoạ của bản demo (survey_app/demo/README.md)",
     )
     existing = round_by_code(session, DEMO_ROUND)
     if existing is not None:

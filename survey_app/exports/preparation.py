@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.exports.filters import ExportFilters
 from survey_app.exports.rows import export_header, free_text_positions, iter_rows
+from survey_app.formatting import integer, moment
 from survey_app.questionnaires.model import Questionnaire
 from survey_app.responses.frames import cell_counts, population_table
 from survey_app.results.method_note import MethodNote, build_note
@@ -89,17 +90,18 @@ def prepare_export(
         latest_submitted_at=rows[1],
     ).with_extra(
         [
-            ("Bộ lọc (filters)", describe(filters.describe())),
+            ("Bộ lọc", describe(filters.describe())),
             (
                 "Cột weight",
-                f"trọng số của phiếu khi gia quyền toàn bộ {weighted} phiếu của đợt đến mốc dữ "
+                f"trọng số của phiếu khi gia quyền toàn bộ {integer(weighted)} phiếu của đợt đến "
+                "mốc dữ "
                 "liệu (không chỉ các phiếu trong tệp này); trống nếu không tính được",
             ),
             (
-                "Thời điểm xuất (as of)",
-                filters.as_of.isoformat(timespec="seconds") if filters.as_of else "—",
+                "Thời điểm xuất",
+                moment(filters.as_of, seconds=True) + " (giờ địa phương)",
             ),
-            ("Định dạng (format)", fmt),
+            ("Định dạng tệp", fmt),
         ]
     )
     return ResponseExport(

@@ -185,3 +185,18 @@ def iter_rows(
                 ]
     finally:
         result.close()
+
+
+def numeric_code_positions(questionnaire: Questionnaire) -> list[int]:
+    """Positions (in :func:`export_header`) of select_one answers whose codes are all digits.
+
+    A spreadsheet stores those as numbers (as SPSS does, see ``sav.py``), so they can be
+    summed and filtered; other codes stay text ("ho_tich").
+    """
+    header = export_header(questionnaire)
+    numeric = {
+        q.name
+        for q in questionnaire.questions
+        if q.type == "select_one" and q.choices and all(c.name.isdigit() for c in q.choices)
+    }
+    return [position for position, name in enumerate(header) if name in numeric]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app.db import get_session
+from survey_app.formatting import integer
 from survey_app.local_time import local_today
 from survey_app.monitoring.chart import day_chart
 from survey_app.monitoring.dashboard import PACE_DAYS, Monitoring, monitor_round
@@ -26,7 +27,7 @@ bp = Blueprint("monitoring", __name__, url_prefix="/staff/rounds/<round_code>/mo
 @bp.app_template_filter("thousands")
 def thousands_filter(value: int | None) -> str:
     """1234567 → "1.234.567" (Vietnamese digit grouping); None → "—"."""
-    return "—" if value is None else f"{value:,}".replace(",", ".")
+    return integer(value)
 
 
 def _monitor(survey_round: SurveyRound, unit_id: int | None = None) -> Monitoring:

@@ -76,12 +76,30 @@ class UnitTargets:
     def cells_of(self, dimension: str) -> tuple[CellTarget, ...]:
         return tuple(cell for cell in self.cells if cell.dimension == dimension)
 
+    def mismatches(self) -> list[tuple[str, int]]:
+        """(dimension, sum of its cells) for each split whose cells no longer add up.
+
+        Cells are computed to add up to the unit's target; editing the target (or a cell) by
+        hand can break that, and monitoring would then show a unit "full" while a cell still
+        waits, or the reverse. The pages warn rather than refuse: an officer may fix the cells
+        in a second step.
+        """
+        if self.target is None:
+            return []
+        sums = {
+            dimension: sum(cell.target for cell in self.cells if cell.dimension == dimension)
+            for dimension in dict.fromkeys(cell.dimension for cell in self.cells)
+        }
+        return [(dimension, total) for dimension, total in sums.items() if total != self.target]
+
 
 def parse_method(value: str) -> Method:
     for method in METHODS:
         if value == method:
             return method
-    raise TargetsProblem(f"unknown method '{value}': use one of {', '.join(METHODS)}")
+    raise TargetsProblem(
+        f"cách tính '{value}' không có: chọn {' hoặc '.join(METHODS)} (tên công thức)"
+    )
 
 
 def parse_shares(text: str) -> tuple[tuple[str, str, float], ...]:
@@ -93,8 +111,8 @@ def parse_shares(text: str) -> tuple[tuple[str, str, float], ...]:
             continue
         if len(cells) != 3 or not cells[0] or not cells[1]:
             raise TargetsProblem(
-                f"sex × age shares, line {number}: write three values 'sex,age_group,share' "
-                "(e.g. 2,3,0.12)"
+                f"cơ cấu giới tính × nhóm tuổi, dòng {number}: ghi ba giá trị "
+                "'giới tính,nhóm tuổi,tỷ lệ' (ví dụ 2,3,0.12)"
             )
         try:
             share = float(cells[2])
@@ -102,7 +120,7 @@ def parse_shares(text: str) -> tuple[tuple[str, str, float], ...]:
             share = math.nan
         if not math.isfinite(share) or share < 0:
             raise TargetsProblem(
-                f"sex × age shares, line {number}: the share '{cells[2]}' must be a number >= 0"
+                f"cơ cấu giới tính × nhóm tuổi, dòng {number}: tỷ lệ '{cells[2]}' phải là số ≥ 0"
             )
         shares.append((cells[0], cells[1], share))
     return tuple(shares)
@@ -150,9 +168,9 @@ def compute_targets(
     missing = sorted(set(round_units) - population.unit_codes())
     if missing:
         raise TargetsProblem(
-            f"no transaction counts for {survey_round.period_start:%d/%m/%Y}–"
-            f"{survey_round.period_end:%d/%m/%Y} (the round's period) for unit(s) "
-            f"{', '.join(missing)}: import them with `flask import-counts`"
+            f"chưa có số giao dịch của kỳ {survey_round.period_start:%d/%m/%Y}–"
+            f"{survey_round.period_end:%d/%m/%Y} (kỳ của đợt khảo sát) cho đơn vị "
+            f"{', '.join(missing)}: nhập số giao dịch (lệnh import-counts)"
         )
     try:
         computed = sample_targets(
@@ -220,7 +238,7 @@ def update_unit_targets(
     "unit" or "<dimension>:<cell>" → (old, new) for each value that changed.
     """
     if unit_target is not None and unit_target < 0:
-        raise TargetsProblem("a target cannot be negative")
+        raise TargetsProblem("chỉ tiêu không được âm")
     round_unit = session.scalars(
         select(RoundUnit)
         .where(RoundUnit.round_id == survey_round.id, RoundUnit.unit_id == unit_id)
@@ -240,10 +258,10 @@ def update_unit_targets(
     }
     unknown = sorted(set(cell_targets) - set(cells))
     if unknown:
-        raise TargetsProblem(f"unit has no quota cell {unknown[0][0]} '{unknown[0][1]}'")
+        raise TargetsProblem(f"đơn vị không có ô chỉ tiêu {unknown[0][0]} '{unknown[0][1]}'")
     for key, target in sorted(cell_targets.items()):
         if target < 0:
-            raise TargetsProblem("a target cannot be negative")
+            raise TargetsProblem("chỉ tiêu không được âm")
         if cells[key].target != target:
             changes[f"{key[0]}:{key[1]}"] = (cells[key].target, target)
             cells[key].target = target

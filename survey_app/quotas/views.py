@@ -50,6 +50,7 @@ def _render_list(
         "quotas/targets.html",
         survey_round=survey_round,
         units=units,
+        mismatched=[unit for unit in units if unit.mismatches()],
         form=form,
         dimensions=DIMENSION_LABELS,
     )

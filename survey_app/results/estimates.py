@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass
 from typing import Any, Final
 
-import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from analysis.errors import AnalysisError
 from analysis.ranking import rank_intervals
 from analysis.recode import recode_scores
 from analysis.sipas import satisfaction_index
+from survey_app.formatting import percent
 from survey_app.questionnaires.loading import app_catalog
 from survey_app.questionnaires.model import Catalog, Questionnaire
 from survey_app.responses.frames import RESPONDENTS, codebook_for, population_table, responses_frame
@@ -363,6 +363,4 @@ def satisfaction_by_unit(
 
 def index_percent(value: float | None) -> str:
     """A share as a Vietnamese-style percentage with one decimal (91,2 %), or '—'."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "—"
-    return f"{value * 100:.1f}".replace(".", ",") + " %"
+    return percent(value, 1)

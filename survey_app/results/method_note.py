@@ -12,23 +12,39 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from analysis import columns as col
+from survey_app.formatting import day, integer, moment, number, percent, significant
 from survey_app.local_time import service_zone
 from survey_app.questionnaires.model import Questionnaire
 from survey_app.responses.frames import Population
 from survey_app.results.options import ADJUSTMENT_LABELS, ResultsOptions
-from survey_app.results.weighting import RoundWeights
+from survey_app.results.weighting import WEIGHTING_CELL, RoundWeights
 from survey_app.rounds.models import SurveyRound
 
 ILLUSTRATIVE_WARNING = (
     "CẢNH BÁO: số giao dịch (N) dùng để tính trọng số là số liệu minh hoạ, không phải số liệu "
-    "thật; kết quả chỉ để minh hoạ. (Warning: the transaction counts are illustrative.)"
+    "thật; kết quả chỉ để minh hoạ."
 )
+#: The label of the query string that reproduces a table: a code value, shown as code.
+REPRODUCE_LABEL = "Tham số tái lập"
 
 
 def _number(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "—"
-    return f"{float(value):.{digits}g}"
+    """Vietnamese separators: a total of 699765 reads "699.765", never "7e+05" or "699765"."""
+    return significant(value, digits)
+
+
+STEP_LABELS = {
+    "rake": "Hiệu chỉnh lặp theo các tổng biên",
+    "poststratify": "Hậu phân tầng",
+    "linear": "Hiệu chỉnh tuyến tính theo các tổng biên",
+}
+#: The weighting margins' columns as a reader knows them.
+MARGIN_LABELS = {
+    col.UNIT: "đơn vị",
+    col.FIELD: "lĩnh vực",
+    WEIGHTING_CELL: "đơn vị × lĩnh vực",
+}
 
 
 def describe_steps(report: Mapping[str, Any]) -> list[str]:
@@ -39,42 +55,44 @@ def describe_steps(report: Mapping[str, Any]) -> list[str]:
         if kind == "design":
             unsampled = step.get("strata_without_respondents", [])
             lines.append(
-                f"Trọng số thiết kế N_h/n_h theo đơn vị (design weights): "
-                f"{step['strata_with_respondents']} đơn vị có phiếu"
-                + (f", {len(unsampled)} đơn vị chưa có phiếu" if unsampled else "")
+                f"Trọng số thiết kế N_h/n_h theo đơn vị: "
+                f"{integer(step['strata_with_respondents'])} đơn vị có phiếu"
+                + (f", {integer(len(unsampled))} đơn vị chưa có phiếu" if unsampled else "")
                 + f"; Kish deff {_number(step['kish_deff'])}"
             )
         elif kind in ("rake", "poststratify", "linear"):
             margins = ", ".join(
-                f"{'×'.join(m['columns'])} ({m['levels']} mức, tổng {_number(m['total'], 8)})"
+                f"{' × '.join(MARGIN_LABELS.get(c, c) for c in m['columns'])} "
+                f"({integer(m['levels'])} mức, tổng {integer(m['total'])})"
                 for m in step.get("margins", [])
             )
             pooled = sum(len(levels) for levels in step.get("collapse", {}).values())
-            text = "Raking (IPF) tới các biên" if kind == "rake" else "Hậu phân tầng (post-strata)"
-            line = f"{text}: {margins}; gộp {pooled} ô thưa vào ô lớn nhất"
+            text = STEP_LABELS.get(kind, STEP_LABELS["poststratify"])
+            line = f"{text}: {margins}; gộp {integer(pooled)} ô thưa vào ô lớn nhất"
             if kind == "rake":
                 line += (
-                    f"; {step['iterations']} vòng lặp, hội tụ "
-                    f"{'có' if step['converged'] else 'không'}"
+                    f"; {integer(step['iterations'])} vòng lặp, "
+                    f"{'đã hội tụ' if step['converged'] else 'chưa hội tụ'}"
                     f" (dung sai {_number(step['tolerance'], 2)}, sai lệch biên lớn nhất "
                     f"{_number(step['max_margin_deviation'], 2)})"
                 )
             lines.append(line + f"; Kish deff {_number(step['kish_deff'])}")
         elif kind == "trim":
-            outside = ", ".join(str(count) for count in step.get("outside_per_pass", [])) or "0"
+            outside = "; ".join(integer(count) for count in step.get("outside_per_pass", []))
             lines.append(
-                f"Cắt tỉa trọng số (trimming) về [{_number(step['lower'])}, "
-                f"{_number(step['upper'])}], phân bổ lại phần dư; {step['passes']} lượt, số "
-                f"trọng số ngoài biên mỗi lượt: {outside}; Kish deff {_number(step['kish_deff'])}"
+                f"Cắt tỉa trọng số về [{_number(step['lower'])}; "
+                f"{_number(step['upper'])}], phân bổ lại phần dư; {integer(step['passes'])} lượt, "
+                f"số trọng số ngoài biên mỗi lượt: {outside or '0'}; "
+                f"Kish deff {_number(step['kish_deff'])}"
             )
     summary = report.get("summary")
     if summary:
         lines.append(
-            f"Trọng số cuối (final weights): n = {summary['n']}, "
-            f"tổng {_number(summary['sum'], 8)}, "
-            f"nhỏ nhất {_number(summary['min'])}, lớn nhất {_number(summary['max'])}, "
-            f"Kish deff {_number(summary['kish_deff'])}, cỡ mẫu hiệu dụng "
-            f"{_number(summary['effective_sample_size'], 6)}"
+            f"Trọng số cuối: n = {integer(summary['n'])}; "
+            f"tổng {integer(summary['sum'])}; "
+            f"nhỏ nhất {_number(summary['min'])}; lớn nhất {_number(summary['max'])}; "
+            f"Kish deff {_number(summary['kish_deff'])}; cỡ mẫu hiệu dụng "
+            f"{number(summary['effective_sample_size'], 1)}"
         )
     return lines
 
@@ -106,56 +124,51 @@ class MethodNote:
         """(label, value) pairs, in reading order."""
         options = self.options
         weighting = options.weighting
-        trim = "không (none)"
+        trim = "không cắt tỉa"
         if weighting.trim_lower is not None or weighting.trim_upper is not None:
             trim = (
-                f"[{_number(weighting.trim_lower) if weighting.trim_lower is not None else '—'}, "
-                f"{_number(weighting.trim_upper) if weighting.trim_upper is not None else '—'}]"
-                " × trọng số trung bình (mean weight), lặp đến khi đạt"
+                f"[{_number(weighting.trim_lower)}; {_number(weighting.trim_upper)}]"
+                " × trọng số trung bình, lặp đến khi đạt"
             )
         cutoff = (
-            f"đến hết ngày {options.cutoff.isoformat()} (giờ địa phương, {service_zone().key})"
+            f"đến hết ngày {day(options.cutoff)} (giờ địa phương, {service_zone().key})"
             if options.cutoff
-            else "toàn bộ phiếu đã nhận (all responses received)"
+            else "toàn bộ phiếu đã nhận"
         )
-        latest = (
-            self.latest_submitted_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-            if self.latest_submitted_at
-            else "—"
-        )
+        latest = moment(self.latest_submitted_at)
         items: list[tuple[str, str]] = []
         if self.illustrative:
             items.append(("Cảnh báo", ILLUSTRATIVE_WARNING))
         items += [
-            ("Đợt khảo sát (round)", f"{self.round_code} — {self.round_title}"),
+            ("Đợt khảo sát", f"{self.round_code} — {self.round_title}"),
             (
-                "Bảng hỏi (questionnaire)",
+                "Bảng hỏi",
                 f"{self.form_id} phiên bản {self.form_version} "
                 f"(sha256 {self.questionnaire_sha256[:12]})",
             ),
-            ("Mốc dữ liệu (data cut-off)", cutoff),
-            ("Phiếu được tính (responses)", str(self.responses)),
-            ("Phiếu mới nhất được tính (latest submitted_at)", latest),
+            ("Mốc dữ liệu", cutoff),
+            ("Phiếu được tính", integer(self.responses)),
+            ("Phiếu mới nhất được tính", latest),
             (
-                "Tổng thể N (transactions)",
-                f"số giao dịch {self.period_start.isoformat()} – {self.period_end.isoformat()}"
+                "Tổng thể N",
+                f"số giao dịch từ {day(self.period_start)} đến {day(self.period_end)}"
                 + (f"; nguồn: {'; '.join(self.count_sources)}" if self.count_sources else ""),
             ),
             (
-                "Gia quyền (weighting)",
-                f"{ADJUSTMENT_LABELS[weighting.adjustment]} (adjustment={weighting.adjustment}, "
-                f"gộp ô dưới {weighting.min_cell} phiếu)",
+                "Gia quyền",
+                f"{ADJUSTMENT_LABELS[weighting.adjustment]} "
+                f"(gộp ô dưới {integer(weighting.min_cell)} phiếu)",
             ),
-            ("Cắt tỉa (trimming bounds)", trim),
+            ("Cắt tỉa trọng số", trim),
         ]
         if self.weights_error:
-            items.append(("Trọng số không tính được (weights unavailable)", self.weights_error))
+            items.append(("Trọng số không tính được", self.weights_error))
         items += [(f"Bước {i}", step) for i, step in enumerate(self.weighting_steps, start=1)]
         items.append(("Hệ số thiết kế Kish (Kish deff)", _number(self.kish_deff)))
         if self.interval is not None:
             items += self._estimate_items()
         items += [
-            ("Tham số tái lập (reproduce with)", _query_text(options.query())),
+            (REPRODUCE_LABEL, _query_text(options.query())),
             *self.extra,
         ]
         return items
@@ -164,14 +177,14 @@ class MethodNote:
         options = self.options
         return [
             (
-                "Hệ số thiết kế khảo sát (survey deff, chỉ số từng câu, toàn bộ)",
+                "Hệ số thiết kế khảo sát (deff, chỉ số từng câu, toàn bộ)",
                 "—"
                 if self.survey_deff is None
                 else f"trung vị {_number(self.survey_deff[1])} "
                 f"(từ {_number(self.survey_deff[0])} đến {_number(self.survey_deff[2])})",
             ),
             (
-                "Chỉ số (index)",
+                "Chỉ số",
                 "tỷ lệ hài lòng có trọng số (điểm ≥ 4 trên thang 1–5, 'không trả lời' là thiếu); "
                 "nhân tố = trung bình các câu; đơn vị = trung bình các nhân tố"
                 + (
@@ -183,27 +196,28 @@ class MethodNote:
             (
                 "Sai số chuẩn (SE)",
                 "tuyến tính hoá Taylor, phân tầng theo đơn vị, hiệu chỉnh tổng thể hữu hạn "
-                "(FPC, N_h = số giao dịch)"
+                "(N_h = số giao dịch)"
                 + (
                     ""
                     if options.weighting.adjustment == "none"
-                    else ", tính đến bước hiệu chỉnh trọng số (phần dư GREG)"
+                    else ", tính đến bước hiệu chỉnh trọng số (phần dư hồi quy)"
                 )
-                + "; đơn vị chỉ có 1 phiếu: 'adjust' (như R survey.lonely.psu)",
+                + "; đơn vị chỉ có 1 phiếu: lấy độ lệch so với trung bình chung "
+                "(như phần mềm R)",
             ),
             (
-                "Khoảng tin cậy (CI)",
-                f"{options.confidence:.0%}, "
+                "Khoảng tin cậy (KTC)",
+                f"{percent(options.confidence, 0)}, "
                 + (
-                    "logit, bậc tự do của thiết kế"
+                    "thang logit, bậc tự do của thiết kế"
                     if self.interval == "logit"
-                    else "chuẩn (normal): quá ít phiếu cho bậc tự do"
+                    else "phân phối chuẩn: quá ít phiếu để tính bậc tự do"
                 ),
             ),
             (
-                "Mẫu nhỏ (small samples)",
-                f"ước lượng dựa trên dưới {options.min_n} phiếu được "
-                + ("đánh dấu (flagged)" if options.small_n_policy == "flag" else "ẩn (suppressed)"),
+                "Mẫu nhỏ",
+                f"ước lượng dựa trên dưới {integer(options.min_n)} phiếu được "
+                + ("đánh dấu" if options.small_n_policy == "flag" else "ẩn đi"),
             ),
         ]
 

@@ -25,7 +25,7 @@ OPTION_PARAMETERS: Final = ("adjustment", "trim_lower", "trim_upper", "cutoff")
 ADJUSTMENT_LABELS: Final = {
     "none": "Chỉ trọng số thiết kế N_h/n_h",
     "poststratify": "Hậu phân tầng theo lĩnh vực trong từng đơn vị",
-    "rake": "Raking theo tổng đơn vị và cơ cấu lĩnh vực",
+    "rake": "Hiệu chỉnh lặp theo tổng đơn vị và cơ cấu lĩnh vực",
 }
 
 
@@ -114,8 +114,8 @@ def _weighting(settings: Mapping[str, Any], base: WeightingOptions) -> Weighting
         adjustment = str(settings["adjustment"])
         if adjustment not in ADJUSTMENTS:
             raise OptionsProblem(
-                f"'adjustment' không hợp lệ: {adjustment[:40]!r}; chọn một trong "
-                f"{', '.join(ADJUSTMENTS)}"
+                f"'adjustment' không hợp lệ: {adjustment[:40]!r}; chọn một cách gia quyền: "
+                + "; ".join(f"«{label}»" for label in ADJUSTMENT_LABELS.values())
             )
         options = replace(options, adjustment=adjustment)
     bounds = {
@@ -150,7 +150,7 @@ def _date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise OptionsProblem(
-            f"'cutoff' phải là ngày dạng YYYY-MM-DD, nhận được {value[:40]!r}"
+            f"'cutoff' phải là ngày dạng YYYY-MM-DD (năm-tháng-ngày), nhận được {value[:40]!r}"
         ) from None
 
 

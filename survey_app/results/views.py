@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template, request
 
 from survey_app.db import get_session
+from survey_app.formatting import number
 from survey_app.query import QueryProblem, single_values
 from survey_app.questionnaires.loading import app_catalog
 from survey_app.results.chart import ranked_chart
@@ -21,6 +22,7 @@ from survey_app.results.estimates import (
     compute_results,
     index_percent,
 )
+from survey_app.results.method_note import REPRODUCE_LABEL
 from survey_app.results.options import (
     ADJUSTMENT_LABELS,
     OPTION_PARAMETERS,
@@ -44,9 +46,7 @@ def percent_filter(value: float | None) -> str:
 @bp.app_template_filter("sipas_se")
 def points_filter(value: float | None) -> str:
     """A share's SE in percentage points (1,8), or '—'."""
-    if value is None or value != value:  # NaN is the only value unequal to itself
-        return "—"
-    return f"{value * 100:.1f}".replace(".", ",")
+    return number(None if value is None else value * 100, 1)
 
 
 def _options(survey_round: SurveyRound) -> ResultsOptions | tuple[str, int]:
@@ -84,6 +84,7 @@ def index(round_code: str) -> str | tuple[str, int]:
         "options": options,
         "adjustments": ADJUSTMENT_LABELS,
         "problem": problem,
+        "reproduce_label": REPRODUCE_LABEL,
         "district": authz.unit_scope() is None,
     }
     if results is not None:
@@ -130,6 +131,7 @@ def unit(round_code: str, unit_code: str) -> str | tuple[str, int]:
         "options": options,
         "adjustments": ADJUSTMENT_LABELS,
         "problem": problem,
+        "reproduce_label": REPRODUCE_LABEL,
     }
     if results is not None:
         mine = results.estimates[results.estimates["unit_code"] == chosen.code]

@@ -26,6 +26,7 @@ from analysis.margins import Margin
 from analysis.units import field_counts, unit_totals
 from analysis.weighting import design_weights
 from analysis.weighting_chain import run_weighting
+from survey_app.formatting import day, integer
 from survey_app.responses.frames import RESPONDENTS, Population, expand_cells
 from survey_app.results.options import WeightingOptions
 
@@ -113,9 +114,9 @@ def _field_split(population: Population, sampled: list[str]) -> pd.DataFrame:
     missing = sorted(set(sampled) - set(split[col.UNIT].astype(str)))
     if missing:
         raise WeightingProblem(
-            f"unit(s) {', '.join(missing)} have responses but no transaction counts by "
-            f"procedure field for {population.period_start} – {population.period_end}; import "
-            "the per-field counts, or weight with adjustment=none (design weights only)"
+            f"đơn vị {', '.join(missing)} có phiếu nhưng chưa có số giao dịch theo lĩnh vực "
+            f"thủ tục cho kỳ {day(population.period_start)} – {day(population.period_end)}: "
+            "nhập số giao dịch theo lĩnh vực, hoặc chọn gia quyền «Chỉ trọng số thiết kế N_h/n_h»"
         )
     return split[split[col.UNIT].isin(sampled)]
 
@@ -166,15 +167,15 @@ def build_design(
     try:
         totals = unit_totals(population.units)
     except AnalysisError as error:
-        raise WeightingProblem(f"transaction counts: {error}") from error
+        raise WeightingProblem(f"số giao dịch không dùng được: {error}") from error
     all_units = dict(zip(totals[col.UNIT].astype(str), totals[col.TRANSACTIONS], strict=True))
     sampled = sorted(set(cells[col.UNIT].astype(str)))
     missing = [unit for unit in sampled if unit not in all_units]
     if missing:
         raise WeightingProblem(
-            f"unit(s) {', '.join(missing)} have responses but no transaction count for "
-            f"{population.period_start} – {population.period_end}; import the counts for the "
-            "round's period (flask import-counts)"
+            f"đơn vị {', '.join(missing)} có phiếu nhưng chưa có số giao dịch cho kỳ "
+            f"{day(population.period_start)} – {day(population.period_end)}: nhập số giao dịch "
+            "của kỳ khảo sát"
         )
     margins: tuple[Margin, ...] = ()
     collapse: dict[str, dict[str, str]] = {}
@@ -182,8 +183,8 @@ def build_design(
         if bool(cells[col.FIELD].isna().any()):
             count = int(cells.loc[cells[col.FIELD].isna(), RESPONDENTS].sum())
             raise WeightingProblem(
-                f"{count} response(s) have no procedure field, so they cannot be weighted to "
-                "the field mix; weight with adjustment=none (design weights only)"
+                f"{integer(count)} phiếu không có lĩnh vực thủ tục nên không gia quyền theo cơ "
+                "cấu lĩnh vực được: chọn gia quyền «Chỉ trọng số thiết kế N_h/n_h»"
             )
         unit_n = {unit: float(all_units[unit]) for unit in sampled}
         build = _rake_design if options.adjustment == "rake" else _poststratify_design
@@ -221,7 +222,7 @@ def weigh_round(
     """
     cells = cells[cells[RESPONDENTS] > 0].reset_index(drop=True)
     if cells.empty:
-        raise WeightingProblem("there are no responses to weight yet")
+        raise WeightingProblem("chưa có phiếu nào để gia quyền")
     design = build_design(cells, population, options)
     frame = expand_cells(cells)
     cell_of_row = np.repeat(np.arange(len(cells)), cells[RESPONDENTS].to_numpy(dtype=np.int64))
@@ -239,7 +240,9 @@ def weigh_round(
     np.maximum.at(high, cell_of_row, weights)
     np.minimum.at(low, cell_of_row, weights)
     if bool(np.any(high - low > CELL_TOLERANCE * np.maximum(np.abs(high), 1.0))):
-        raise WeightingProblem("weights differ within a unit × field cell; report this bug")
+        raise WeightingProblem(
+            "trọng số khác nhau trong cùng một ô đơn vị × lĩnh vực: lỗi chương trình, xin báo lại"
+        )
     fields = cells[col.FIELD].astype(object).where(cells[col.FIELD].notna(), None).tolist()
     cell_weights: dict[Cell, float] = {
         (str(unit), field): float(weight)

@@ -6,12 +6,13 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from survey_app.db import get_session
+from survey_app.query import QueryProblem, single_values
+from survey_app.staff import audit_log as log
 from survey_app.staff import authz
-from survey_app.staff.models import AuditEvent, User
+from survey_app.staff.models import User
+from survey_app.staff.refusals import refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
-
-AUDIT_PAGE_SIZE = 200
 
 
 @bp.get("/users")
@@ -23,15 +24,18 @@ def users() -> str:
 
 @bp.get("/audit")
 @authz.roles_required("admin")
-def audit_log() -> str:
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    action = request.args.get("action", "")
-    if action:
-        query = query.where(AuditEvent.action == action)
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(AuditEvent.id < int(before))
-    events = list(get_session().scalars(query.limit(AUDIT_PAGE_SIZE)))
+def audit_log() -> str | tuple[str, int]:
+    try:
+        filters = log.read_filters(single_values(request.args, log.FILTERS))
+    except QueryProblem as problem:
+        return refuse(f"Bộ lọc nhật ký không hợp lệ: {problem}")
+    page = log.audit_page(get_session(), filters)
     return render_template(
-        "staff/audit.html", events=events, action=action, page_size=AUDIT_PAGE_SIZE
+        "staff/audit.html",
+        page=page,
+        filters=filters,
+        actions=log.ACTION_LABELS,
+        action_label=log.action_label,
+        actor_label=log.actor_label,
+        describe=log.describe_detail,
     )

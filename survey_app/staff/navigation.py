@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from survey_app.staff.models import ROLES
+from survey_app.staff.models import ROLES, User
+from survey_app.units.naming import officer_label
 
 ROLE_LABELS = {
     "admin": "Quản trị",
@@ -58,7 +59,31 @@ def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
 
 
+def user_role_label(user: User) -> str:
+    """The role as the user's office says it: "Cán bộ thị trấn" for a thị trấn's officer."""
+    if user.role == "commune_officer" and user.unit is not None:
+        return officer_label(user.unit.kind)
+    return role_label(user.role)
+
+
+def identity(user: User) -> str:
+    """Who is logged in, for the page header: the name, then the role unless the name says it.
+
+    Demo and real accounts are often named after their role ("Phòng Nội vụ Hương Sơn"), and
+    "Phòng Nội vụ Hương Sơn (Phòng Nội vụ)" says the same thing twice.
+    """
+    label = user_role_label(user)
+    name = user.full_name.strip()
+    if not name:
+        return label
+    if label.casefold() in name.casefold():
+        return name
+    return f"{name} ({label})"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["staff_nav"] = staff_nav
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["user_role_label"] = user_role_label
+    app.jinja_env.globals["identity"] = identity
     app.jinja_env.globals["round_links"] = round_links

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +41,25 @@ HOSTILE = {
 }
 
 
-def read_csv_export(data: bytes) -> tuple[list[str], pd.DataFrame]:
-    """Split an export into its method-note lines and its table, as the first line says."""
+def read_csv_export(data: bytes, flavour: str = "vi") -> pd.DataFrame:
+    """An export's table as text cells, read as the flavour says (the vi one by default)."""
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark for Excel
     text = data.decode("utf-8-sig")
-    first = text.split("\r\n", 1)[0]
-    skip = int(re.search(r"skiprows=(\d+)", first).group(1))  # type: ignore[union-attr]
-    notes = text.split("\r\n")[:skip]
-    table = pd.read_csv(io.StringIO(text), skiprows=skip, dtype=str, keep_default_na=False)
-    return notes, table
+    assert not text.startswith("#")  # no note lines: Excel would take them for data
+    separator = ";" if flavour == "vi" else ","
+    return pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False)
+
+
+def decimals(cells: pd.Series) -> pd.Series:
+    """Cells of the vi flavour ("1,25") as numbers."""
+    return pd.to_numeric(cells.str.replace(",", ".", regex=False))
+
+
+def read_note(data: bytes) -> dict[str, str]:
+    """A method-note download (vi flavour): label → value."""
+    table = read_csv_export(data)
+    assert list(table.columns) == ["Mục", "Nội dung"]
+    return dict(zip(table["Mục"], table["Nội dung"], strict=True))
 
 
 def events(app: Flask, action: str) -> list[AuditEvent]:
@@ -70,14 +79,16 @@ def test_csv_has_bom_note_weights_and_round_trips_in_pandas(any_app: Flask) -> N
     rng_answers = dict(synthetic_answers(np.random.default_rng(9), 0.5))
     rng_answers["comment"] = 'Tốt, "nhanh"\nxin cảm ơn'
     insert_responses(any_app, "439-son-tay", 1, answers=[rng_answers], seed=99)
-    reply = logged_in_client(any_app, "analyst").get(f"{EXPORTS}/responses.csv")
+    client = logged_in_client(any_app, "analyst")
+    reply = client.get(f"{EXPORTS}/responses.csv")
     assert reply.status_code == 200
     assert reply.is_streamed
     assert reply.mimetype == "text/csv"
     assert "attachment" in reply.headers["Content-Disposition"]
-    notes, table = read_csv_export(reply.data)
-    assert any("sipas-commune phiên bản 2021.1" in line for line in notes)
-    assert any("Raking (IPF)" in line for line in notes)
+    table = read_csv_export(reply.data)
+    note = read_note(client.get(f"{EXPORTS}/responses-method-note.csv").data)
+    assert "sipas-commune phiên bản 2021.1" in note["Bảng hỏi"]
+    assert any("Hiệu chỉnh lặp theo các tổng biên" in value for value in note.values())
     assert len(table) == sum((60, 45, 12, 1))
     # Every response, in id order (no row lost to a driver-side buffer).
     assert table["response_id"].astype(int).tolist() == list(range(1, 119))
@@ -95,7 +106,7 @@ def test_csv_has_bom_note_weights_and_round_trips_in_pandas(any_app: Flask) -> N
     assert table.columns[-1] == "weight"
     assert "dossier_code" not in table.columns
     assert table["comment"].tolist()[-1] == 'Tốt, "nhanh"\nxin cảm ơn'
-    weights = table["weight"].astype(float)
+    weights = decimals(table["weight"])
     assert (weights > 0).all()
     # The export's weights are those the results use.
     results = results_for(any_app, results_options(any_app.config, DEMO_ROUND))
@@ -110,10 +121,12 @@ def test_formula_text_is_neutralised_in_csv_and_xlsx(app: Flask) -> None:
         rows.append(dict(answers, comment=text))
     insert_responses(app, "439-son-giang", 0, answers=rows)
     client = logged_in_client(app, "district_officer")
-    _, table = read_csv_export(client.get(f"{EXPORTS}/responses.csv").data)
+    table = read_csv_export(client.get(f"{EXPORTS}/responses.csv").data)
     assert table["comment"].tolist() == list(HOSTILE.values())
+    plain = read_csv_export(client.get(f"{EXPORTS}/responses.csv?flavour=plain").data, "plain")
+    assert plain["comment"].tolist() == list(HOSTILE.values())
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"{EXPORTS}/responses.xlsx").data))
-    sheet = workbook["responses"]
+    sheet = workbook["Phiếu trả lời"]
     header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
     comments = [row[header.index("comment")] for row in sheet.iter_rows(min_row=2)]
     # Without lxml the XML round trip turns a carriage return into a line feed, with lxml it
@@ -135,12 +148,12 @@ def test_xlsx_has_data_codebook_and_method_sheets(analyst: FlaskClient) -> None:
     assert reply.status_code == 200
     assert int(reply.headers["Content-Length"]) == len(reply.data)
     workbook = openpyxl.load_workbook(io.BytesIO(reply.data), read_only=True)
-    assert workbook.sheetnames == ["responses", "codebook", "method_note"]
-    data = list(workbook["responses"].values)
+    assert workbook.sheetnames == ["Phiếu trả lời", "Bảng mã biến", "Ghi chú phương pháp"]
+    data = list(workbook["Phiếu trả lời"].values)
     assert data[0][-1] == "weight"
     assert len(data) == 1 + 45
     assert {row[3] for row in data[1:]} == {"439-pho-chau"}
-    codebook = {row[0]: row for row in workbook["codebook"].values}
+    codebook = {row[0]: row for row in workbook["Bảng mã biến"].values}
     assert codebook["variable"] == ("variable", "label_vi", "label_en", "type", "choices")
     access = codebook["access_1"]
     assert access[1].startswith("Thông tin về thủ tục hành chính")
@@ -150,9 +163,9 @@ def test_xlsx_has_data_codebook_and_method_sheets(analyst: FlaskClient) -> None:
     assert "9=" in access[4]
     assert "(missing)" in access[4]
     assert codebook["weight"][3] == "decimal"
-    method = dict(workbook["method_note"].values)
-    assert "2021.1" in method["Bảng hỏi (questionnaire)"]
-    assert "unit=439-pho-chau" in method["Bộ lọc (filters)"]
+    method = dict(workbook["Ghi chú phương pháp"].values)
+    assert "2021.1" in method["Bảng hỏi"]
+    assert "unit=439-pho-chau" in method["Bộ lọc"]
     workbook.close()
 
 
@@ -181,32 +194,34 @@ def test_sav_has_variable_and_value_labels(analyst: FlaskClient, tmp_path: Path)
 
 def test_estimates_exports_match_the_results(analyst: FlaskClient, app: Flask) -> None:
     reply = analyst.get(f"{EXPORTS}/estimates.csv?adjustment=none")
-    notes, table = read_csv_export(reply.data)
-    assert any("adjustment=none" in line for line in notes)
+    table = read_csv_export(reply.data)
+    note = read_note(analyst.get(f"{EXPORTS}/estimates-method-note.csv?adjustment=none").data)
+    assert "adjustment=none" in note["Tham số tái lập"]
     assert list(table.columns) == list(ESTIMATE_COLUMNS)
     expected = results_for(app, results_options(app.config, DEMO_ROUND, {"adjustment": "none"}))
     assert len(table) == len(expected.estimates)
     giang = table[(table["unit_code"] == "439-son-giang") & (table["level"] == "unit")]
     unit = expected.table.get("439-son-giang")
     assert unit is not None
-    assert float(giang["estimate"].iloc[0]) == pytest.approx(unit.index)
+    assert decimals(giang["estimate"]).iloc[0] == pytest.approx(unit.index)
     workbook = openpyxl.load_workbook(
         io.BytesIO(analyst.get(f"{EXPORTS}/estimates.xlsx?unit=439-son-tay").data)
     )
-    rows = list(workbook["estimates"].values)
+    rows = list(workbook["Ước lượng"].values)
     assert rows[0] == ESTIMATE_COLUMNS
     assert {row[0] for row in rows[1:]} == {"439-son-tay"}
-    assert "method_note" in workbook.sheetnames
+    assert workbook.sheetnames == ["Ước lượng", "Ghi chú phương pháp"]
 
 
 def test_filters_by_unit_and_date(app: Flask) -> None:
     insert_responses(app, "439-son-giang", 30, seed=1, step=dt.timedelta(hours=12))
     insert_responses(app, "439-pho-chau", 10, seed=2)
     client = logged_in_client(app, "district_officer")
-    _, table = read_csv_export(
+    table = read_csv_export(
         client.get(f"{EXPORTS}/responses.csv?unit=439-son-giang&from=2021-10-03&to=2021-10-05").data
     )
-    days = pd.to_datetime(table["submitted_at"]).dt.tz_convert("Asia/Ho_Chi_Minh").dt.date
+    # The vi flavour writes local times, day first.
+    days = pd.to_datetime(table["submitted_at"], format="%d/%m/%Y %H:%M:%S").dt.date
     assert set(table["unit_code"]) == {"439-son-giang"}
     assert days.min() == dt.date(2021, 10, 3)
     assert days.max() == dt.date(2021, 10, 5)
@@ -265,10 +280,10 @@ def test_every_export_is_audited(analyst: FlaskClient, app: Flask) -> None:
 def test_commune_officer_exports_only_their_unit(app: Flask) -> None:
     seed(app)
     client = logged_in_client(app, "commune_officer", "439-son-tay")
-    _, table = read_csv_export(client.get(f"{EXPORTS}/responses.csv").data)
+    table = read_csv_export(client.get(f"{EXPORTS}/responses.csv").data)
     assert set(table["unit_code"]) == {"439-son-tay"}
     assert len(table) == 12
-    _, estimates = read_csv_export(client.get(f"{EXPORTS}/estimates.csv").data)
+    estimates = read_csv_export(client.get(f"{EXPORTS}/estimates.csv").data)
     assert set(estimates["unit_code"]) == {"439-son-tay"}
     for path in ("responses.csv?unit=439-son-giang", "estimates.xlsx?unit=439-son-giang"):
         assert client.get(f"{EXPORTS}/{path}").status_code == 403
@@ -315,12 +330,13 @@ def test_raw_export_still_works_when_weights_cannot_be_computed(app: Flask) -> N
     ]
     insert_responses(app, "439-son-giang", 0, answers=answers)
     client = logged_in_client(app, "analyst")
-    notes, table = read_csv_export(client.get(f"{EXPORTS}/responses.csv").data)
+    table = read_csv_export(client.get(f"{EXPORTS}/responses.csv").data)
     assert len(table) == 5
     assert (table["weight"] == "").all()
-    assert any("không có lĩnh vực" in line or "no procedure field" in line for line in notes)
-    _, design_only = read_csv_export(client.get(f"{EXPORTS}/responses.csv?adjustment=none").data)
-    assert (design_only["weight"].astype(float) > 0).all()
+    note = read_note(client.get(f"{EXPORTS}/responses-method-note.csv").data)
+    assert "không có lĩnh vực" in note["Trọng số không tính được"]
+    design_only = read_csv_export(client.get(f"{EXPORTS}/responses.csv?adjustment=none").data)
+    assert (decimals(design_only["weight"]) > 0).all()
 
 
 def test_csv_streams_in_chunks(analyst: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -328,12 +344,12 @@ def test_csv_streams_in_chunks(analyst: FlaskClient, monkeypatch: pytest.MonkeyP
     reply = analyst.get(f"{EXPORTS}/responses.csv", buffered=False)
     chunks = list(reply.response)
     reply.close()
-    assert len(chunks) == 13  # the note and header, then 117 rows in chunks of 10
+    assert len(chunks) == 13  # the header, then 117 rows in chunks of 10
 
 
 def test_estimates_export_has_the_rank_intervals(analyst: FlaskClient, app: Flask) -> None:
     reply = analyst.get(f"{EXPORTS}/estimates.csv")
-    _, table = read_csv_export(reply.data)
+    table = read_csv_export(reply.data)
     expected = results_for(app, results_options(app.config, DEMO_ROUND))
     units = table[(table["level"] == "unit") & (table["unit_code"] != "")]
     ranked = [unit for unit in expected.table.units if unit.rank is not None]

@@ -151,8 +151,8 @@ def test_web_compute_with_cochran_floors_and_sex_age_shares(
         ("e", "0", "Sai số phải lớn hơn 0 và nhỏ hơn 1"),
         ("floor_xa", "-5", "Không được nhập số âm."),
         ("floor_thi_tran", "2.5", "Hãy nhập một số nguyên"),
-        ("sex_age_shares", "1,1,0.5\n2,1", "sex × age shares, line 2: write three values"),
-        ("sex_age_shares", "1,1,-0.5", "sex × age shares, line 1: the share &#39;-0.5&#39;"),
+        ("sex_age_shares", "1,1,0.5\n2,1", "cơ cấu giới tính × nhóm tuổi, dòng 2: ghi ba giá trị"),
+        ("sex_age_shares", "1,1,-0.5", "cơ cấu giới tính × nhóm tuổi, dòng 1: tỷ lệ &#39;-0.5"),
     ],
 )
 def test_web_compute_refuses_bad_parameters(
@@ -175,7 +175,7 @@ def test_web_compute_without_counts_for_the_period_says_so(
         survey_round.period_end = survey_round.period_end.replace(day=29)
     reply = officer.post(f"{TARGETS}/compute", data={"method": "slovin", "e": "0.05"})
     assert reply.status_code == 422
-    assert "no transaction counts for 01/01/2021–29/09/2021" in reply.text
+    assert "chưa có số giao dịch của kỳ 01/01/2021–29/09/2021" in reply.text
     assert "import-counts" in reply.text
     units, cells = saved_targets(app)
     assert set(units.values()) == {None}
@@ -438,3 +438,27 @@ def test_floors_never_exceed_the_population(officer: FlaskClient, app: Flask) ->
                 .set_index(col.UNIT)
                 .loc[unit, col.TARGET]
             )
+
+
+def test_pages_warn_when_cells_no_longer_add_up_to_the_target(
+    officer: FlaskClient, app: Flask
+) -> None:
+    set_quota(app, UNIT, 292, cells={("field", "ho_tich"): 122, ("field", "dat_dai"): 170})
+    assert 'id="target-mismatch"' not in officer.get(f"{TARGETS}/").text
+    reply = officer.post(
+        f"{TARGETS}/{UNIT}",
+        data={"target": "300", "cell-field-ho_tich": "122", "cell-field-dat_dai": "170"},
+    )
+    assert reply.status_code == 302  # saved: the officer may fix the cells next
+    page = officer.get(f"{TARGETS}/").text
+    assert 'id="target-mismatch"' in page
+    assert "chỉ tiêu 300, các ô «Lĩnh vực thủ tục» cộng lại 292" in page
+    assert "292 ≠ 300" in page
+    unit_page = officer.get(f"{TARGETS}/{UNIT}").text
+    assert "Các ô «Lĩnh vực thủ tục» cộng lại 292, khác chỉ tiêu đơn vị 300" in unit_page
+    # Fixing a cell makes the warning go away.
+    officer.post(
+        f"{TARGETS}/{UNIT}",
+        data={"target": "300", "cell-field-ho_tich": "130", "cell-field-dat_dai": "170"},
+    )
+    assert 'id="target-mismatch"' not in officer.get(f"{TARGETS}/").text

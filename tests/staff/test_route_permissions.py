@@ -88,9 +88,21 @@ GET_ROUTES = (
         ("admin", "district_officer", "analyst", "commune_officer"),
     ),
     Route(
+        "exports.responses_note",
+        f"/staff/rounds/{R}/exports/responses-method-note.csv?unit={OWN}",
+        f"/staff/rounds/{R}/exports/responses-method-note.csv?unit={OTHER}",
+        ("admin", "district_officer", "analyst", "commune_officer"),
+    ),
+    Route(
         "exports.estimates",
         f"/staff/rounds/{R}/exports/estimates.csv?unit={OWN}",
         f"/staff/rounds/{R}/exports/estimates.csv?unit={OTHER}",
+        ALL,
+    ),
+    Route(
+        "exports.estimates_note",
+        f"/staff/rounds/{R}/exports/estimates-method-note.csv?unit={OWN}",
+        f"/staff/rounds/{R}/exports/estimates-method-note.csv?unit={OTHER}",
         ALL,
     ),
     Route(
