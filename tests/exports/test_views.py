@@ -76,7 +76,7 @@ def test_csv_has_bom_note_weights_and_round_trips_in_pandas(any_app: Flask) -> N
     assert reply.mimetype == "text/csv"
     assert "attachment" in reply.headers["Content-Disposition"]
     notes, table = read_csv_export(reply.data)
-    assert any("sipas-commune phiên bản 2021.1" in line for line in notes)
+    assert any("sipas-commune phiên bản 2021.2" in line for line in notes)
     assert any("Raking (IPF)" in line for line in notes)
     assert len(table) == sum((60, 45, 12, 1))
     # Every response, in id order (no row lost to a driver-side buffer).
@@ -151,7 +151,7 @@ def test_xlsx_has_data_codebook_and_method_sheets(analyst: FlaskClient) -> None:
     assert "(missing)" in access[4]
     assert codebook["weight"][3] == "decimal"
     method = dict(workbook["method_note"].values)
-    assert "2021.1" in method["Bảng hỏi (questionnaire)"]
+    assert "2021.2" in method["Bảng hỏi (questionnaire)"]
     assert "unit=439-pho-chau" in method["Bộ lọc (filters)"]
     workbook.close()
 
@@ -175,7 +175,7 @@ def test_sav_has_variable_and_value_labels(analyst: FlaskClient, tmp_path: Path)
     assert set(data["field"]) <= {"ho_tich", "chung_thuc", "ldtbxh", "dat_dai", "xay_dung"}
     assert (data["weight"] > 0).all()
     note = " ".join(meta.notes)
-    assert "sipas-commune phiên bản 2021.1" in note
+    assert "sipas-commune phiên bản 2021.2" in note
     assert "Kish deff" in note
 
 
