@@ -50,6 +50,26 @@ DEFAULTS: Final[dict[str, Any]] = {
     # script replaying form loads from one address is stopped there.
     "SUBMIT_LIMIT_PER_CLIENT": "150 per hour;600 per day",
     "SUBMIT_LIMIT_PER_LINK": "300 per hour;1500 per day",
+    # Kiosk mode (a shared tablet at the counter): seconds the receipt stays before a fresh
+    # questionnaire opens for the next citizen (collection/kiosk.py).
+    "KIOSK_RETURN_SECONDS": 20,
+    # Flask-Compress: brotli, else gzip, for whichever the browser accepts (Chromium offers
+    # brotli only over HTTPS). COMPRESS_REGISTER=False turns it off (the benchmark's baseline).
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    # Streamed responses are left alone: Flask-Compress does not close a streamed file (a
+    # leaked handle per static file), and the citizen's files are served from memory anyway.
+    "COMPRESS_STREAMS": False,
+    "COMPRESS_BR_LEVEL": 5,
+    "COMPRESS_LEVEL": 6,
+    "COMPRESS_MIN_SIZE": 500,
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ],
     # Durations outside this range are stored as unknown rather than trusted.
     "MAX_PLAUSIBLE_DURATION_SECONDS": 24 * 3600,
     # Monitoring flags a response answered faster than this as "too fast" (counted when the

@@ -28,6 +28,39 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Vui lòng kiểm tra lại các câu được đánh dấu bên dưới.",
         "en": "Please check the questions marked below.",
     },
+    "survey_name": {"vi": "Khảo sát sự hài lòng", "en": "Satisfaction survey"},
+    "error_prefix": {"vi": "Lỗi: ", "en": "Error: "},
+    "error_summary_title": {"vi": "Cần sửa lại", "en": "There is a problem"},
+    "progress_label": {"vi": "Tiến độ trả lời", "en": "Progress"},
+    "stale_notice": {
+        "vi": "Phiếu đang mở trên thiết bị này đã được gửi trước đó, nên một phiếu mới đã được "
+        "mở. Các câu trả lời trước không được hiển thị lại.",
+        "en": "The questionnaire open on this device had already been sent, so a new one has "
+        "been opened. Earlier answers are not shown again.",
+    },
+    "dossier_used_field": {
+        "vi": "Mã hồ sơ này đã được dùng để đánh giá trong đợt khảo sát này; mỗi hồ sơ chỉ được "
+        "đánh giá một lần. Vui lòng kiểm tra lại mã, hoặc xóa mã để tiếp tục.",
+        "en": "This dossier code has already been used in this survey round; each dossier can "
+        "be rated once. Please check the code, or delete it to continue.",
+    },
+    "offline_kept": {
+        "vi": "Mất kết nối mạng. Các câu trả lời của Ông/Bà vẫn được giữ trên máy này; phiếu sẽ "
+        "tự gửi khi có mạng trở lại. Xin đừng đóng trang.",
+        "en": "The connection was lost. Your answers are kept on this device and will be sent "
+        "by themselves when the connection returns. Please keep this page open.",
+    },
+    "offline_retrying": {
+        "vi": "Đang thử gửi lại…",
+        "en": "Trying to send again…",
+    },
+    "new_questionnaire": {"vi": "Bắt đầu phiếu mới", "en": "Start a new questionnaire"},
+    "kiosk_countdown": {
+        "vi": "Phiếu mới cho người tiếp theo sẽ tự mở sau {seconds} giây.",
+        "en": "A new questionnaire for the next person opens in {seconds} seconds.",
+    },
+    "kiosk_stay": {"vi": "Ở lại trang này", "en": "Stay on this page"},
+    "vietnam_time": {"vi": "giờ Việt Nam", "en": "Vietnam time"},
     "thanks_title": {"vi": "Cảm ơn Ông/Bà!", "en": "Thank you!"},
     "thanks_body": {
         "vi": "Phiếu khảo sát của Ông/Bà đã được ghi nhận. Ý kiến của Ông/Bà giúp cải thiện "
@@ -55,8 +88,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
     },
     "quota_full_title": {"vi": "Đã đủ số phiếu", "en": "Enough answers collected"},
     "quota_full_body": {
-        "vi": "Xã đã nhận đủ số phiếu khảo sát cần thiết. Xin chân thành cảm ơn Ông/Bà.",
-        "en": "This commune has collected all the answers it needs. Thank you very much.",
+        "vi": "{committee} đã nhận đủ số phiếu khảo sát cần thiết. Xin chân thành cảm ơn Ông/Bà.",
+        "en": "The {committee} has collected all the answers it needs. Thank you very much.",
     },
     "dossier_used_title": {"vi": "Hồ sơ đã được đánh giá", "en": "Dossier already rated"},
     "dossier_used_body": {

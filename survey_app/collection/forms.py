@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
-from wtforms.validators import AnyOf, DataRequired, Regexp
+from wtforms.validators import AnyOf, DataRequired, Optional, Regexp
 
 from survey_app.collection.form_tokens import TOKEN_PATTERN
 from survey_app.i18n import LANGUAGES
@@ -22,8 +22,13 @@ class SurveyPageForm(FlaskForm):
     # [0-9], not \d: \d also matches other scripts' digits ("٣"), which int() reads.
     page = HiddenField(validators=[DataRequired(), Regexp(r"[0-9]{1,3}\Z")])
     lang = HiddenField(validators=[AnyOf(LANGUAGES)])
-    action = HiddenField(validators=[AnyOf(("next", "back", "submit"))])
+    # "lang" is the language button: it posts the page so no answer is lost.
+    action = HiddenField(validators=[AnyOf(("next", "back", "submit", "lang"))])
+    # The signed kiosk flag (collection/kiosk.py), empty on a citizen's own phone.
+    kiosk = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{12}$")])
 
 
 #: Field names the page form itself owns; anything else must be a question of the form.
-META_FIELDS = frozenset({"csrf_token", "submission_id", "started_at", "page", "lang", "action"})
+META_FIELDS = frozenset(
+    {"csrf_token", "submission_id", "started_at", "page", "lang", "action", "kiosk"}
+)

@@ -86,17 +86,7 @@ def record_response(
     stored: a retry still gets its first receipt); "accept_flag" stores it with ``over_quota``.
     Any transaction the session has open is ended first (SQLite takes its lock at BEGIN).
     """
-    answers: dict[str, Any] = {}
-    hashed: str | None = None
-    for question in questionnaire.questions:
-        value = values.get(question.name)
-        if value is None or value == "" or value == []:
-            continue
-        if question.privacy == "hashed":
-            hashed = dossier_hash(str(value))
-            continue
-        answers[question.name] = value
-
+    answers, hashed = stored_form(questionnaire, values)
     cells = {name: _cell_value(answers.get(name)) for name in CELL_QUESTIONS}
     full = full_quota(
         session,
@@ -140,6 +130,27 @@ def record_response(
             raise DossierAlreadyUsed from None
         raise
     return Recorded(response, created=True)
+
+
+def stored_form(
+    questionnaire: Questionnaire, values: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """The answers as they are stored, and the keyed hash of the dossier code if one was given.
+
+    Unanswered questions are left out; questions marked ``privacy = "hashed"`` are kept only
+    as their hash. Comparing this with a stored row tells a retry from different answers.
+    """
+    answers: dict[str, Any] = {}
+    hashed: str | None = None
+    for question in questionnaire.questions:
+        value = values.get(question.name)
+        if value is None or value == "" or value == []:
+            continue
+        if question.privacy == "hashed":
+            hashed = dossier_hash(str(value))
+            continue
+        answers[question.name] = value
+    return answers, hashed
 
 
 def _lock_unit(session: Session, link: SurveyLink) -> RoundUnit:

@@ -32,7 +32,7 @@ from survey_app.units.importing import import_counts, import_units
 
 DEMO_DIR = Path(__file__).resolve().parent
 DEMO_ROUND = "SIPAS-2021-HUONG-SON"
-DEMO_FORM = ("sipas-commune", "2021.1")
+DEMO_FORM = ("sipas-commune", "2021.2")  # 2021.1 with the wording fixed
 
 
 def load_demo(session: Session, now: dt.datetime) -> SurveyRound:

@@ -69,6 +69,21 @@ def public_address_problem() -> str | None:
     return None
 
 
+def kiosk_code(link: SurveyLink) -> str:
+    """The signed flag that opens a link in kiosk mode (a shared tablet at the counter).
+
+    Signed so that the flag printed for staff cannot be made up for another unit's link; it
+    changes nothing stored, only what the receipt does next (collection/kiosk.py).
+    """
+    mac = hmac.new(derived_key("LINK_SECRET"), b"survey-kiosk:v1:" + link.id.encode(), "sha256")
+    return base64.urlsafe_b64encode(mac.digest()[:9]).decode()
+
+
+def kiosk_url(link: SurveyLink) -> str:
+    """The address staff open once on a counter tablet: the unit's link with its kiosk flag."""
+    return f"{public_url(link)}?kiosk={kiosk_code(link)}"
+
+
 def resolve_token(session: Session, token: str) -> SurveyLink | None:
     """The live link a token names, or None for malformed, forged, unknown or revoked tokens."""
     match = _TOKEN_RE.fullmatch(token)

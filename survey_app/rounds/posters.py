@@ -8,7 +8,14 @@ from flask import Blueprint, render_template, url_for
 
 from survey_app.db import get_session
 from survey_app.rounds.access import round_for_staff, round_units
-from survey_app.rounds.links import active_link, public_address_problem, public_url, token_for
+from survey_app.rounds.links import (
+    active_link,
+    kiosk_url,
+    public_address_problem,
+    public_url,
+    token_for,
+)
+from survey_app.rounds.services import round_questionnaire
 from survey_app.staff import authz
 from survey_app.units.models import AdminUnit
 
@@ -19,6 +26,9 @@ bp = Blueprint("posters", __name__, url_prefix="/staff/rounds/<round_code>/poste
 class PosterItem:
     unit_name: str
     public_url: str
+    # Opened once on the office's shared tablet: the form returns to a fresh questionnaire
+    # after each receipt (collection/kiosk.py).
+    kiosk_url: str
     poster_url: str
     qr_url: str
     png_url: str
@@ -47,6 +57,7 @@ def print_all(round_code: str) -> str:
             PosterItem(
                 unit_name=ref.name,
                 public_url=public_url(link),
+                kiosk_url=kiosk_url(link),
                 poster_url=url_for("survey.poster", token=token),
                 qr_url=url_for("survey.qr_image_svg", token=token),
                 png_url=url_for("survey.qr_image_png", token=token),
@@ -55,6 +66,7 @@ def print_all(round_code: str) -> str:
     return render_template(
         "rounds/posters.html",
         survey_round=survey_round,
+        survey_title=round_questionnaire(survey_round).title["vi"],
         posters=posters,
         missing=missing,
         address_problem=public_address_problem(),

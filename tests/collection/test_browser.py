@@ -7,76 +7,24 @@ downloaded by a test tool.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import Page, ViewportSize, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import sync_playwright
 
 from survey_app.db import session_scope
 from survey_app.responses.models import Response
-from tests.conftest import make_app
+from tests.collection.browsing import (
+    CHROMIUM_ARGS,
+    PHONE,
+    answer_page,
+    chromium_path,
+    no_horizontal_scroll,
+    tap,
+)
 from tests.factories.demo import FULL_ANSWERS, DemoLink, demo_link
-
-PHONE = ViewportSize(width=360, height=740)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail(
-            f"Chromium not found at {path!r}: install Debian's package "
-            "(apt-get install chromium) or set CHROMIUM_PATH; the browser test is not optional."
-        )
-    return path
-
-
-@pytest.fixture
-def live_app(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
-    """The app served on a free loopback port with CSRF enforced, as in production."""
-    app = make_app(sqlite_url, tmp_path, TESTING=False, WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["db_engine"].dispose()
-
-
-def no_horizontal_scroll(page: Page) -> bool:
-    width: int = page.evaluate("document.documentElement.scrollWidth")
-    return width <= PHONE["width"]
-
-
-def answer_page(page: Page) -> list[str]:
-    """Tap the label of FULL_ANSWERS' choice for every question shown; returns their names."""
-    names = []
-    for fieldset in page.locator("form fieldset").all():
-        name = (fieldset.get_attribute("id") or "").removeprefix("q-")
-        names.append(name)
-        if name not in FULL_ANSWERS:
-            continue  # optional question left blank, as many citizens will
-        code = FULL_ANSWERS[name]
-        fieldset.locator(f'label.opt:has(input[value="{code}"])').click()
-        assert fieldset.locator(f'input[value="{code}"]').is_checked(), name
-    return names
 
 
 @pytest.mark.browser
@@ -96,7 +44,11 @@ def test_citizen_answers_on_a_phone_and_gets_a_receipt(
             page.goto(f"{base_url}/s/{link.token}")
 
             assert page.locator("html").get_attribute("lang") == "vi"
-            assert page.title() == questionnaire.title["vi"]
+            first = questionnaire.sections[0].label["vi"]
+            assert (
+                page.title()
+                == f"{first} (Trang 1/{len(questionnaire.sections)}) – Khảo sát sự hài lòng"
+            )
             assert page.get_by_role("button", name="Tiếp tục").is_visible()
             assert page.get_by_text("Trang 1/").is_visible()
             assert page.locator('input[name="csrf_token"]').get_attribute("value")
@@ -108,11 +60,10 @@ def test_citizen_answers_on_a_phone_and_gets_a_receipt(
                 visited.append(section_by_label[page.locator("h1").inner_text()])
                 assert no_horizontal_scroll(page), visited[-1]
                 answered += answer_page(page)
-                submit = page.get_by_role("button", name="Gửi phiếu")
-                if submit.count():
-                    submit.click()
+                if page.get_by_role("button", name="Gửi phiếu").count():
+                    tap(page, "Gửi phiếu")
                     break
-                page.get_by_role("button", name="Tiếp tục").click()
+                tap(page, "Tiếp tục")
 
             page.wait_for_url("**/r/**")
             assert page.locator("h1").inner_text() == "Cảm ơn Ông/Bà!"

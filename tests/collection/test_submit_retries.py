@@ -20,16 +20,22 @@ def _stored(app: Flask) -> int:
         return int(session.scalar(sa.text("SELECT count(*) FROM response")) or 0)
 
 
-def test_back_button_after_submitting_shows_the_receipt(any_app: Flask) -> None:
+def test_back_button_after_submitting_opens_a_fresh_questionnaire(any_app: Flask) -> None:
     link = demo_link(any_app)
     client = any_app.test_client()
     fields = start_form(client, link.token)
     first = submit_all(client, link.token, fields=fields)
     assert first.status_code == 303
     # The browser's back button shows page 1 again; its "Next" re-posts the same hidden fields.
+    # On a shared tablet that may be the next citizen: neither the answers nor the receipt.
     again = client.post(f"/s/{link.token}", data=dict(fields, field="ho_tich", action="next"))
     assert again.status_code == 303
-    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Location"] != first.headers["Location"]
+    fresh = client.get(again.headers["Location"])
+    assert fresh.status_code == 200
+    assert "đã được gửi trước đó" in fresh.text
+    assert fields["submission_id"] not in fresh.text
+    assert "checked" not in fresh.text
     assert _stored(any_app) == 1
 
 

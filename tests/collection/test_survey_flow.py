@@ -51,7 +51,7 @@ def test_round_trip_page_by_page(any_app: Flask) -> None:
     assert response.answers["field"] == "ho_tich"
     assert "feedback_1" not in response.answers
     assert response.form_id == "sipas-commune"
-    assert response.form_version == "2021.1"
+    assert response.form_version == "2021.2"
     assert response.sex == "2"
     assert response.age_group == "3"
     assert response.field == "ho_tich"
@@ -78,8 +78,11 @@ def test_dossier_code_is_hashed_and_used_once(any_app: Flask) -> None:
     answers = dict(FULL_ANSWERS, dossier_code="000.00.12.H20-211015-0007")
     assert submit_all(client, link.token, answers).status_code == 303
     again = submit_all(client, link.token, dict(answers, dossier_code="000.00.12.h20-211015-0007 "))
+    # Refused on the page of the dossier code, with the code and every other answer kept.
     assert again.status_code == 409
-    assert "Hồ sơ đã được đánh giá" in again.text
+    assert "Mã hồ sơ này đã được dùng" in again.text
+    assert 'value="000.00.12.h20-211015-0007"' in again.text
+    assert '<input type="hidden" name="overall" value="4">' in again.text
     stored = _responses(any_app)
     assert len(stored) == 1
     assert "dossier_code" not in stored[0].answers

@@ -87,7 +87,7 @@ def test_csv_has_bom_note_weights_and_round_trips_in_pandas(any_app: Flask) -> N
     assert "attachment" in reply.headers["Content-Disposition"]
     table = read_csv_export(reply.data)
     note = read_note(client.get(f"{EXPORTS}/responses-method-note.csv").data)
-    assert "sipas-commune phiên bản 2021.1" in note["Bảng hỏi"]
+    assert "sipas-commune phiên bản 2021.2" in note["Bảng hỏi"]
     assert any("Hiệu chỉnh lặp theo các tổng biên" in value for value in note.values())
     assert len(table) == sum((60, 45, 12, 1))
     # Every response, in id order (no row lost to a driver-side buffer).
@@ -164,7 +164,7 @@ def test_xlsx_has_data_codebook_and_method_sheets(analyst: FlaskClient) -> None:
     assert "(missing)" in access[4]
     assert codebook["weight"][3] == "decimal"
     method = dict(workbook["Ghi chú phương pháp"].values)
-    assert "2021.1" in method["Bảng hỏi"]
+    assert "2021.2" in method["Bảng hỏi"]
     assert "unit=439-pho-chau" in method["Bộ lọc"]
     workbook.close()
 
@@ -188,7 +188,7 @@ def test_sav_has_variable_and_value_labels(analyst: FlaskClient, tmp_path: Path)
     assert set(data["field"]) <= {"ho_tich", "chung_thuc", "ldtbxh", "dat_dai", "xay_dung"}
     assert (data["weight"] > 0).all()
     note = " ".join(meta.notes)
-    assert "sipas-commune phiên bản 2021.1" in note
+    assert "sipas-commune phiên bản 2021.2" in note
     assert "Kish deff" in note
 
 

@@ -175,7 +175,7 @@ def test_every_shipped_questionnaire_validates(path: Path) -> None:
 
 def test_the_shipped_catalog_loads() -> None:
     catalog = load_catalog(QUESTIONNAIRES)
-    assert catalog.latest("sipas-commune").version == "2021.1"
+    assert catalog.latest("sipas-commune").version == "2021.2"
     assert catalog.get("sipas-commune", "2021.1").form_id == "sipas-commune"
 
 
@@ -869,6 +869,10 @@ def test_command_checks_files_and_folders(
     assert main([str(QUESTIONNAIRES)]) == 0
     assert main([str(broken)]) == 1
     out, err = capsys.readouterr()
-    assert out.splitlines() == [f"ok {DEFAULT_FORM}: 29 questions"] * 2
+    shipped = [
+        f"ok {QUESTIONNAIRES / 'sipas-commune' / v}.toml: 29 questions"
+        for v in ("2021.1", "2021.2")
+    ]
+    assert out.splitlines() == [f"ok {DEFAULT_FORM}: 29 questions", *shipped]
     assert "survey[1] 'visited'" in err
     assert "unknown key 'requried'. Fix: did you mean 'required'?" in err

@@ -196,7 +196,7 @@ def test_method_note_on_the_page(app: Flask) -> None:
     seed(app)
     text = logged_in_client(app, "council_member").get(RESULTS + "?cutoff=2021-10-01").text
     assert 'id="method-note"' in text
-    assert "sipas-commune phiên bản 2021.1" in text
+    assert "sipas-commune phiên bản 2021.2" in text
     assert "đến hết ngày 01/10/2021 (giờ địa phương, Asia/Ho_Chi_Minh)" in text
     assert "Hiệu chỉnh lặp theo các tổng biên: đơn vị (" in text
     assert "Kish deff" in text

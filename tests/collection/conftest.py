@@ -1,0 +1,53 @@
+"""The app served for real on a loopback port, for the tests that drive Chromium."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.collection.browsing import CHROMIUM_ARGS, chromium_path
+from tests.conftest import make_app
+
+
+def _serve(database_url: str, tmp_path: Path, **overrides: Any) -> Iterator[tuple[Flask, str]]:
+    app = make_app(database_url, tmp_path, TESTING=False, WTF_CSRF_ENABLED=True, **overrides)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def live_app(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    """The app on a free loopback port with CSRF enforced, as in production (SQLite)."""
+    yield from _serve(sqlite_url, tmp_path, KIOSK_RETURN_SECONDS=2)
+
+
+@pytest.fixture
+def live_any_app(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    """The same on SQLite and on PostgreSQL, for browser tests that check what was stored."""
+    yield from _serve(database_url, tmp_path, KIOSK_RETURN_SECONDS=2)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a browser downloaded by a test tool)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
