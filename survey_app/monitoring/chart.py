@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from survey_app.formatting import integer
+
 WIDTH = 760
 HEIGHT = 180
 LEFT = 44
@@ -71,8 +73,7 @@ def day_chart(days: Sequence[tuple[dt.date, int]]) -> DayChart:
     # A middle line only where it falls on a whole number of responses.
     values = (0, top // 2, top) if top % 2 == 0 else (0, top)
     ticks = tuple(
-        (round(baseline - value / top * plot_height, 2), f"{value:,}".replace(",", "."))
-        for value in values
+        (round(baseline - value / top * plot_height, 2), integer(value)) for value in values
     )
     every = max(1, math.ceil(len(days) / MAX_LABELS))
     labels = tuple(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from survey_app.formatting import percent
 from survey_app.results.estimates import UnitSatisfaction, index_percent
 
 WIDTH = 760
@@ -69,7 +70,7 @@ def ranked_chart(units: Sequence[UnitSatisfaction]) -> RankedChart:
                 small_sample=unit.small_sample,
             )
         )
-    ticks = tuple((_x(tick, left, right), f"{tick * 100:.0f}%") for tick in TICKS)
+    ticks = tuple((_x(tick, left, right), percent(tick, 0)) for tick in TICKS)
     return RankedChart(
         width=WIDTH,
         height=TOP + len(rows) * ROW_HEIGHT + BOTTOM,

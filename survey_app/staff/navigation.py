@@ -14,7 +14,8 @@ ROLE_LABELS = {
     "council_member": "Thành viên Hội đồng thẩm định",
     "chairman": "Chủ tịch",
     "analyst": "Phân tích",
-    "commune_officer": "Cán bộ xã",
+    # "cấp xã" covers xã, phường and thị trấn; a user's own kind comes from user_role_label.
+    "commune_officer": "Cán bộ cấp xã",
 }
 
 # (endpoint, label, roles)

@@ -15,7 +15,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from survey_app.demo.par_round import DEMO_PAR_ROUND
 from survey_app.demo.setup import DEMO_ROUND
 from tests.factories.staff import login, make_user
 
@@ -159,10 +158,3 @@ def test_numbers_and_dates_on_pages_are_vietnamese(demo: tuple[Flask, dict[str, 
     monitoring = visible_text(officer.get(f"/staff/rounds/{R}/monitoring/").text)
     assert re.search(r"\d+,\d phiếu/ngày", monitoring)
     assert not re.search(r"\d{4}-\d{2}-\d{2}", monitoring)
-
-
-def test_par_pages_render_for_the_scan(demo: tuple[Flask, dict[str, str]]) -> None:
-    """The PAR pages belong to another package; they must at least render for the officer."""
-    app, passwords = demo
-    officer = client_for(app, "noivu", passwords["noivu"])
-    assert officer.get(f"/staff/par/{DEMO_PAR_ROUND}/").status_code == 200
