@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, ViewportSize
 
+from tests.factories.browser import CHROMIUM_ARGS, chromium_path
 from tests.factories.demo import FULL_ANSWERS
 
+__all__ = ["CHROMIUM_ARGS", "PHONE", "chromium_path"]
+
 PHONE = ViewportSize(width=360, height=740)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail(
-            f"Chromium not found at {path!r}: install Debian's package "
-            "(apt-get install chromium) or set CHROMIUM_PATH; the browser test is not optional."
-        )
-    return path
 
 
 def no_horizontal_scroll(page: Page) -> bool:

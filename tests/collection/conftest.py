@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,24 +9,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
-from werkzeug.serving import make_server
 
-from tests.collection.browsing import CHROMIUM_ARGS, chromium_path
-from tests.conftest import make_app
+from tests.factories.browser import CHROMIUM_ARGS, chromium_path, served_app
 
 
 def _serve(database_url: str, tmp_path: Path, **overrides: Any) -> Iterator[tuple[Flask, str]]:
-    app = make_app(database_url, tmp_path, TESTING=False, WTF_CSRF_ENABLED=True, **overrides)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["db_engine"].dispose()
+    with served_app(database_url, tmp_path, **overrides) as served:
+        yield served
 
 
 @pytest.fixture

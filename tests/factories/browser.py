@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -40,9 +41,9 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def served_app(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+def served_app(database_url: str, tmp_path: Path, **overrides: Any) -> Iterator[tuple[Flask, str]]:
     """The app on a free loopback port with CSRF enforced, as in production; its base URL."""
-    app = make_app(database_url, tmp_path, TESTING=False, WTF_CSRF_ENABLED=True)
+    app = make_app(database_url, tmp_path, TESTING=False, WTF_CSRF_ENABLED=True, **overrides)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -5,6 +5,8 @@ approves in bulk, confirms and publishes, and anyone reads the public page."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,12 +18,17 @@ from survey_app.demo.setup import DEMO_ROUND
 from survey_app.par.publication_models import ParPublication
 from survey_app.rounds.models import SurveyRound
 from survey_app.sql_types import utcnow
-from tests.collection.test_browser import CHROMIUM_ARGS, chromium_path, live_app
 from tests.factories import par as pf
+from tests.factories.browser import CHROMIUM_ARGS, chromium_path, served_app
 from tests.factories.responses import insert_responses
 from tests.factories.staff import PASSWORD, make_user
 
-__all__ = ["live_app"]  # the fixture, imported for pytest to find
+
+@pytest.fixture
+def live_app(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    with served_app(sqlite_url, tmp_path) as served:
+        yield served
+
 
 LAPTOP = ViewportSize(width=1366, height=768)
 UNIT, OTHER = pf.UNITS
