@@ -53,6 +53,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     # Kiosk mode (a shared tablet at the counter): seconds the receipt stays before a fresh
     # questionnaire opens for the next citizen (collection/kiosk.py).
     "KIOSK_RETURN_SECONDS": 20,
+    # Kiosk mode: a questionnaire left untouched this long is about to be wiped for the next
+    # citizen; the warning gives KIOSK_IDLE_WARNING_SECONDS more to carry on (WCAG 2.2.1).
+    "KIOSK_IDLE_SECONDS": 180,
+    "KIOSK_IDLE_WARNING_SECONDS": 30,
     # Flask-Compress: brotli, else gzip, for whichever the browser accepts (Chromium offers
     # brotli only over HTTPS). COMPRESS_REGISTER=False turns it off (the benchmark's baseline).
     "COMPRESS_ALGORITHM": ["br", "gzip"],

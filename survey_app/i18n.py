@@ -60,6 +60,13 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "A new questionnaire for the next person opens in {seconds} seconds.",
     },
     "kiosk_stay": {"vi": "Ở lại trang này", "en": "Stay on this page"},
+    "kiosk_idle": {
+        "vi": "Phiếu này chưa có thao tác nào trong một lúc. Sau {seconds} giây, các câu trả lời "
+        "sẽ được xóa và một phiếu mới sẽ mở cho người tiếp theo.",
+        "en": "Nothing has happened on this questionnaire for a while. In {seconds} seconds its "
+        "answers will be cleared and a new one will open for the next person.",
+    },
+    "kiosk_continue": {"vi": "Tôi vẫn đang trả lời", "en": "I am still answering"},
     "vietnam_time": {"vi": "giờ Việt Nam", "en": "Vietnam time"},
     "thanks_title": {"vi": "Cảm ơn Ông/Bà!", "en": "Thank you!"},
     "thanks_body": {

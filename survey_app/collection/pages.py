@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template, url_for
 
 from survey_app.collection.assets import asset_url
 from survey_app.collection.forms import SurveyPageForm
@@ -121,7 +121,19 @@ def render_page(
         language=language,
         other_language="en" if language == "vi" else "vi",
         notice=notice,
+        kiosk_idle=_kiosk_idle(token, form),
         script_url=asset_url("survey.js"),
         worker_url=asset_url("outbox-worker.js"),
     )
     return html, status
+
+
+def _kiosk_idle(token: str, form: SurveyPageForm) -> dict[str, Any] | None:
+    """On a kiosk, where an abandoned questionnaire goes: a fresh one, after a warning."""
+    if not form.kiosk.data:
+        return None
+    return {
+        "seconds": int(current_app.config["KIOSK_IDLE_SECONDS"]),
+        "warning": int(current_app.config["KIOSK_IDLE_WARNING_SECONDS"]),
+        "url": url_for("survey.start", token=token, lang=form.lang.data, kiosk=form.kiosk.data),
+    }

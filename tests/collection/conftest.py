@@ -31,6 +31,12 @@ def live_any_app(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str
 
 
 @pytest.fixture
+def live_kiosk_app(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    """Kiosk timings short enough to watch an abandoned questionnaire being wiped."""
+    yield from _serve(sqlite_url, tmp_path, KIOSK_IDLE_SECONDS=2, KIOSK_IDLE_WARNING_SECONDS=2)
+
+
+@pytest.fixture
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless (never a browser downloaded by a test tool)."""
     with sync_playwright() as playwright:

@@ -181,3 +181,32 @@ def test_reload_and_language_switch_keep_every_answer(
     tap(page, "Back")
     assert page.locator('input[name=field][value="xay_dung"]').is_checked()
     assert page.locator("#dossier_code").input_value() == "HS-77"
+
+
+@pytest.mark.browser
+def test_kiosk_wipes_an_abandoned_questionnaire_after_a_warning(
+    live_kiosk_app: tuple[Flask, str], browser: Browser
+) -> None:
+    app, base_url = live_kiosk_app
+    link = demo_link(app)
+    with app.test_request_context(), session_scope() as session:
+        survey_link = resolve_token(session, link.token)
+        assert survey_link is not None
+        code = kiosk_code(survey_link)
+    page = _new_page(browser)
+    page.goto(f"{base_url}/s/{link.token}?kiosk={code}")
+    page.locator('label.opt:has(input[name=field][value="xay_dung"])').click()
+    page.locator("#dossier_code").fill("HS-A-2021-0042")
+    warning = page.locator("#kiosk-idle")
+    warning.wait_for(state="visible", timeout=6000)
+    assert "các câu trả lời sẽ được xóa" in warning.inner_text()
+    page.get_by_role("button", name="Tôi vẫn đang trả lời").click()  # any touch counts
+    assert warning.is_hidden()
+    assert page.locator("#dossier_code").input_value() == "HS-A-2021-0042"
+    # Walked away: the warning comes back, then a fresh questionnaire replaces it.
+    warning.wait_for(state="visible", timeout=6000)
+    page.wait_for_function("!document.querySelector('#dossier_code')?.value", timeout=8000)
+    page.wait_for_load_state("load")
+    _shows_nothing_of_a(page, "no receipt yet")
+    assert page.locator('input[name="page"]').input_value() == "0"
+    assert page.evaluate("Object.keys(localStorage).length") == 0

@@ -194,6 +194,33 @@
     });
   }
 
+  // ---- a kiosk's abandoned questionnaire: warn, then wipe it for the next citizen
+  function setupIdle(form) {
+    var seconds = Number(form.getAttribute("data-idle-seconds") || 0);
+    if (!seconds) return;
+    var warning = document.getElementById("kiosk-idle");
+    var idle = null;
+    var wipe = null;
+    function arm() {
+      clearTimeout(idle);
+      clearTimeout(wipe);
+      warning.hidden = true;
+      idle = setTimeout(function () {
+        warning.hidden = false;
+        wipe = setTimeout(function () {
+          clearDraft(form.getAttribute("data-draft-key"));
+          location.replace(form.getAttribute("data-new-url"));
+        }, Number(form.getAttribute("data-idle-warning")) * 1000);
+      }, seconds * 1000);
+    }
+    // Not "scroll": showing the warning shifts the page, and the browser's scroll anchoring
+    // would fire a scroll that hides it again. A finger on a tablet is a touchstart anyway.
+    ["input", "change", "click", "keydown", "touchstart", "pointerdown"].forEach(function (type) {
+      document.addEventListener(type, arm, { passive: true });
+    });
+    arm();
+  }
+
   // ---- the receipt
   function setupReceipt(receipt) {
     clearDraft(receipt.getAttribute("data-draft-key"));
@@ -212,7 +239,7 @@
   }
 
   var form = document.getElementById("survey");
-  if (form) setupForm(form);
+  if (form) { setupForm(form); setupIdle(form); }
   var receipt = document.getElementById("receipt");
   if (receipt) setupReceipt(receipt);
 })();
