@@ -94,6 +94,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "The service has a problem. Your answers were not recorded; please try again in "
         "a few minutes.",
     },
+    "error_reference": {
+        "vi": "Nếu cần báo lỗi, xin cho biết mã: {id}.",
+        "en": "If you report this, please quote the code {id}.",
+    },
     "rate_limited_title": {"vi": "Quá nhiều yêu cầu", "en": "Too many requests"},
     "rate_limited_body": {
         "vi": "Vui lòng đợi một lát rồi thử lại.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from survey_app.bounds import parse_id
 from survey_app.db import get_session
 from survey_app.staff import authz
 from survey_app.staff.models import AuditEvent, User
@@ -28,9 +29,10 @@ def audit_log() -> str:
     action = request.args.get("action", "")
     if action:
         query = query.where(AuditEvent.action == action)
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(AuditEvent.id < int(before))
+    # An id beyond the integer column (or in other digits, "²") is ignored, not sent to the DB.
+    before = parse_id(request.args.get("before", ""))
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
     events = list(get_session().scalars(query.limit(AUDIT_PAGE_SIZE)))
     return render_template(
         "staff/audit.html", events=events, action=action, page_size=AUDIT_PAGE_SIZE
