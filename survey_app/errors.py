@@ -35,6 +35,9 @@ def _handle_http(error: HTTPException) -> tuple[str, int]:
 
 
 def _handle_csrf(_error: CSRFError) -> tuple[str, int]:
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No session cookie at all: the browser blocks cookies, and retrying cannot help.
+        return render_message(400, "bad_request_title", "cookies_needed_body")
     return render_message(400, "bad_request_title", "csrf_body")
 
 

@@ -102,3 +102,38 @@ def test_a_proxy_request_id_is_kept_only_when_well_formed(app: Flask) -> None:
 def test_nul_is_refused_with_400(any_app: Flask, method: str, path: str, data: object) -> None:
     reply = getattr(any_app.test_client(), method)(path, data=data)
     assert reply.status_code == 400
+
+
+def test_receipt_survives_link_rotation(app: Flask) -> None:
+    from survey_app.db import session_scope
+    from survey_app.rounds.links import rotate_link
+    from survey_app.rounds.models import SurveyLink
+    from tests.factories.demo import submit_all
+
+    link = demo_link(app)
+    client = app.test_client()
+    receipt_url = submit_all(client, link.token).headers["Location"]
+    with app.app_context(), session_scope() as session:
+        old = session.get(SurveyLink, link.token.partition(".")[0])
+        assert old is not None
+        rotate_link(session, old.round, old.unit)
+    assert client.get(receipt_url).status_code == 200
+    # The form itself is gone with the old poster.
+    assert client.get(f"/s/{link.token}").status_code == 404
+
+
+def test_cookieless_browser_is_told_why(tmp_path: object, sqlite_url: str) -> None:
+    from pathlib import Path
+
+    from tests.conftest import make_app
+    from tests.factories.demo import FULL_ANSWERS, last_page, start_form
+
+    app = make_app(sqlite_url, Path(str(tmp_path)), WTF_CSRF_ENABLED=True)
+    link = demo_link(app)
+    phone = app.test_client(use_cookies=False)
+    fields = start_form(phone, link.token)
+    data = {**FULL_ANSWERS, **fields, "page": last_page(app), "action": "submit"}
+    reply = phone.post(f"/s/{link.token}", data=data)
+    assert reply.status_code == 400
+    assert "chặn cookie" in reply.text
+    app.extensions["db_engine"].dispose()
