@@ -14,8 +14,14 @@ from typing import Any
 import click
 from flask import Blueprint, Flask
 from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.config import DEFAULT_SECRET_KEY, DEFAULTS
+
+#: Keys that sign or key something, checked before a production start (``_check_secrets``).
+SECRET_KEYS = ("SECRET_KEY", "LINK_SECRET", "FORM_TOKEN_KEY", "DOSSIER_HASH_KEY")
+#: 256 bits: the HMAC-SHA256 keys gain nothing beyond, and anything shorter is guessable in part.
+MIN_SECRET_BYTES = 32
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,6 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env()
     if os.environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    # Testing mode skips the secret checks: only code (a test_config) may turn it on, never a
+    # stray FLASK_TESTING=true in a production environment or instance file.
+    app.config["TESTING"] = False
     if test_config is not None:
         app.config.from_mapping(test_config)
     _check_secrets(app)
@@ -33,10 +42,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "survey.sqlite3")
 
-    from survey_app import db, errors, formatting, i18n, schema, security
+    from survey_app import (
+        db,
+        errors,
+        formatting,
+        headers,
+        i18n,
+        request_guard,
+        request_ids,
+        schema,
+        security,
+    )
     from survey_app.questionnaires.loading import load_catalog
     from survey_app.staff import navigation, sessions
 
+    _trust_proxies(app)
+    request_ids.init_app(app)
+    request_guard.init_app(app)
+    headers.init_app(app)
     db.init_app(app)
     schema.configure()
     app.extensions["questionnaires"] = load_catalog(Path(app.config["QUESTIONNAIRES_DIR"]))
@@ -134,9 +157,32 @@ def _commands() -> tuple[click.Command, ...]:
 
 
 def _check_secrets(app: Flask) -> None:
-    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
+    """Outside debug/testing, refuse a missing, default or short key (a weak key signs links,
+    sessions and form loads that anyone could then forge)."""
+    if app.debug or app.testing:
+        return
+    problems = []
+    for name in SECRET_KEYS:
+        value = app.config.get(name)
+        if value is None and name != "SECRET_KEY":
+            continue  # derived from SECRET_KEY (security.derived_key)
+        if value == DEFAULT_SECRET_KEY:
+            problems.append(f"{name} is the default SECRET_KEY")
+        elif len(str(value or "").encode()) < MIN_SECRET_BYTES:
+            problems.append(f"{name} is missing or shorter than {MIN_SECRET_BYTES} bytes")
+    if problems:
         raise RuntimeError(
-            "Refusing to start with the default SECRET_KEY outside debug/testing: set "
-            "FLASK_SECRET_KEY or SECRET_KEY in instance/config.py ("
-            "python -m survey_app.instance_setup, run by scripts/run.sh, writes random ones)."
+            "Refusing to start outside debug/testing: "
+            + "; ".join(problems)
+            + ". Set them in instance/config.py or FLASK_* variables (python -m "
+            "survey_app.instance_setup, run by scripts/run.sh, writes random ones)."
+        )
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from the configured number of proxies in front."""
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
         )

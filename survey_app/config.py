@@ -16,7 +16,7 @@ DEFAULT_SECRET_KEY: Final = "dev-only-insecure-secret-key"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 
 DEFAULTS: Final[dict[str, Any]] = {
-    # Signs sessions and CSRF tokens. Must be overridden outside debug/testing.
+    # Signs sessions and CSRF tokens. Outside debug/testing: at least 32 bytes, not the default.
     "SECRET_KEY": DEFAULT_SECRET_KEY,
     # Signs the per-commune survey links. Defaults to a key derived from SECRET_KEY, but can be
     # pinned separately so that rotating the session key does not invalidate printed QR posters.
@@ -40,6 +40,13 @@ DEFAULTS: Final[dict[str, Any]] = {
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     # Flask-Limiter storage: memory for one process, redis://127.0.0.1:6379 when scaled out.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Failed staff logins allowed per (account, client address) and per client address, in
+    # widening windows (staff.throttling); successful logins are not counted.
+    "LOGIN_LIMIT_PER_ACCOUNT_ADDRESS": "5 per minute;10 per hour;20 per day",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per minute;100 per hour;300 per day",
+    # How many proxies in front set X-Forwarded-For/-Proto (1 behind deploy/nginx). 0 trusts no
+    # such header: a client could otherwise pick its own address and dodge every limit.
+    "TRUSTED_PROXIES": 0,
     # Keys the signed form loads (collection.form_tokens); derived from SECRET_KEY when unset.
     "FORM_TOKEN_KEY": None,
     # A loaded questionnaire can be submitted for this long; later the citizen is asked to open

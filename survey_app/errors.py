@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from survey_app import request_ids
 from survey_app.i18n import translate
 
 # status → (title key, body key)
@@ -34,14 +35,31 @@ def _handle_http(error: HTTPException) -> tuple[str, int]:
 
 
 def _handle_csrf(_error: CSRFError) -> tuple[str, int]:
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No session cookie at all: the browser blocks cookies, and retrying cannot help.
+        return render_message(400, "bad_request_title", "cookies_needed_body")
     return render_message(400, "bad_request_title", "csrf_body")
 
 
 def _handle_unexpected(error: Exception) -> tuple[str, int]:
-    # A registered handler stops Flask from logging the exception: log it here, with its
-    # traceback, so an operator can find it; the citizen gets a calm message and nothing internal.
-    current_app.logger.error("unexpected error", exc_info=error)
-    return render_message(500, "server_error_title", "server_error_body")
+    # Flask logs nothing once a handler takes the exception: log it here, with the traceback and
+    # the request id that the page shows. The route pattern, not the path: a path holds survey
+    # tokens and submission ids, which must not tie a log line to a response.
+    request_id = request_ids.current()
+    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    current_app.logger.error(
+        "Unhandled exception, request id %s: %s %s",
+        request_id,
+        request.method,
+        rule,
+        exc_info=error,
+    )
+    html = render_template(
+        "message.html",
+        title=translate("server_error_title"),
+        body=translate("server_error_body") + " " + translate("error_reference", id=request_id),
+    )
+    return html, 500
 
 
 def init_app(app: Flask) -> None:

@@ -116,6 +116,14 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Your session expired or the form was not valid. Please open the survey link "
         "again and answer once more.",
     },
+    "cookies_needed_body": {
+        "vi": "Trình duyệt của Ông/Bà đang chặn cookie, nên phiếu không gửi được (cookie chỉ "
+        "dùng để chống giả mạo phiếu, không lưu thông tin cá nhân). Vui lòng cho phép cookie "
+        "cho trang này, hoặc mở đường dẫn bằng trình duyệt khác, rồi trả lời lại.",
+        "en": "Your browser blocks cookies, so the form cannot be sent (the cookie only protects "
+        "against forged forms and holds no personal data). Please allow cookies for this site, "
+        "or open the link in another browser, and answer again.",
+    },
     "too_large_title": {"vi": "Nội dung quá dài", "en": "Too much data"},
     "too_large_body": {
         "vi": "Nội dung gửi lên quá dài. Vui lòng rút gọn ý kiến và gửi lại.",
@@ -133,6 +141,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "sau ít phút.",
         "en": "The service has a problem. Your answers were not recorded; please try again in "
         "a few minutes.",
+    },
+    "error_reference": {
+        "vi": "Nếu cần báo lỗi, xin cho biết mã: {id}.",
+        "en": "If you report this, please quote the code {id}.",
     },
     "rate_limited_title": {"vi": "Quá nhiều yêu cầu", "en": "Too many requests"},
     "rate_limited_body": {

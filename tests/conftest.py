@@ -20,6 +20,15 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="more generated examples in the property-based suites (tests/fuzz)",
+    )
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL whose connections live in a fresh, private schema, dropped afterwards."""
@@ -40,7 +49,8 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
     migrate.upgrade(database_url)
     config: dict[str, Any] = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        # As long as production requires: tests that start gunicorn pass it on (not TESTING).
+        "SECRET_KEY": "test-secret-key-for-the-suite-0123456789abcdef",
         "DATABASE_URL": database_url,
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_BASE_URL": "https://khaosat.example.vn",

@@ -17,9 +17,10 @@ from wtforms.fields.choices import SelectChoice
 from survey_app.admin.forms import AccountForm, PasswordForm
 from survey_app.db import get_session
 from survey_app.staff import audit, authz
-from survey_app.staff.accounts import AccountProblem, create_user, hash_password
+from survey_app.staff.accounts import AccountProblem, create_user
 from survey_app.staff.models import ROLES, User
 from survey_app.staff.navigation import role_label
+from survey_app.staff.session_versions import change_password, end_sessions, set_active
 from survey_app.units.models import AdminUnit
 from survey_app.units.naming import kind_label
 
@@ -125,9 +126,12 @@ def edit(user_id: int) -> Page:
                 ).first()
             before = _describe(user)
             user.full_name = form.full_name.data.strip()
+            if user.role != form.role.data or user.unit != unit:
+                # A changed role or unit changes what the account may see: sign it out.
+                end_sessions(user)
             user.role = form.role.data
             user.unit = unit
-            user.active = bool(form.active.data)
+            set_active(session, user, bool(form.active.data))  # disabling ends its sessions
             after = _describe(user)
             changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
             if changed:
@@ -161,7 +165,7 @@ def reset_password(user_id: int) -> Page:
         return redirect(url_for(".edit", user_id=user.id))
     password = form.password.data or _new_password()
     session = get_session()
-    user.password_hash = hash_password(password)
+    change_password(session, user, password)  # ends every session opened with the old one
     audit.record(session, "password_reset", target=user.username)
     session.commit()
     return _show_password(user, password, created=False)

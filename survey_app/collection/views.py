@@ -50,8 +50,8 @@ def _no_store(response: WerkzeugResponse) -> WerkzeugResponse:
 PageResult = tuple[str, int] | WerkzeugResponse
 
 
-def _link_or_404(token: str) -> SurveyLink:
-    link = resolve_token(get_session(), token)
+def _link_or_404(token: str, *, include_revoked: bool = False) -> SurveyLink:
+    link = resolve_token(get_session(), token, include_revoked=include_revoked)
     if link is None:
         abort(404, description="invalid_link")
     return link
@@ -243,7 +243,8 @@ def _to_receipt(token: str, submission_id: str, form: SurveyPageForm) -> Werkzeu
 
 @bp.get("/<token>/r/<submission_id>")
 def receipt(token: str, submission_id: str) -> PageResult:
-    link = _link_or_404(token)
+    # A receipt outlives the rotation of its link: the citizen's bookmark must keep working.
+    link = _link_or_404(token, include_revoked=True)
     stored = recording.find_submission(get_session(), submission_id)
     if stored is None or stored.round_id != link.round_id or stored.unit_id != link.unit_id:
         abort(404)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from survey_app.bounds import OutOfBounds, parse_date
 from survey_app.query import QueryProblem
 from survey_app.results.options import day_start
 from survey_app.rounds.access import RoundUnitRef
@@ -64,12 +65,11 @@ def _date(values: dict[str, str], name: str) -> dt.date | None:
     text = values.get(name, "").strip()
     if not text:
         return None
+    # Bounded (survey_app.bounds): the day after 9999-12-31 would overflow.
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise FilterProblem(
-            f"'{name}' phải là ngày dạng YYYY-MM-DD, nhận được {text[:40]!r}"
-        ) from None
+        return parse_date(text, name)
+    except OutOfBounds as problem:
+        raise FilterProblem(str(problem)) from None
 
 
 def read_filters(

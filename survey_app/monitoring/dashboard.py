@@ -27,6 +27,8 @@ from survey_app.units.models import AdminUnit
 
 #: The pace is the mean number of responses per day over this many most recent days.
 PACE_DAYS = 7
+#: Projected completion dates go at most this far ahead (100 years).
+PROJECTION_HORIZON_DAYS = 36_525
 #: The per-day chart shows at most this many days (the most recent ones).
 MAX_CHART_DAYS = 120
 
@@ -138,7 +140,10 @@ def project(
     if recent == 0 or window_days <= 0:
         return Projection("no_pace")
     per_day = recent / window_days
-    completes_on = today + dt.timedelta(days=math.ceil(fill.missing / per_day))
+    # Capped: a huge target at a slow pace would run past the last date Python can represent;
+    # anything beyond the horizon is shown at the horizon, marked late like any date after close.
+    days = min(math.ceil(fill.missing / per_day), PROJECTION_HORIZON_DAYS)
+    completes_on = today + dt.timedelta(days=days)
     return Projection("projected", per_day, completes_on, completes_on > closes_on)
 
 

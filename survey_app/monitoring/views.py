@@ -6,7 +6,7 @@ an audit entry) for any other, authorised on the server in :mod:`survey_app.roun
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -66,10 +66,7 @@ def unit(round_code: str, unit_code: str) -> str:
     survey_round = round_for_staff(round_code)
     found = unit_for_staff(survey_round, unit_code)
     if found is None:
-        if authz.unit_scope() is not None:
-            # Probing for other codes is refused and recorded like asking for another unit.
-            authz.deny("unit", unit_code=unit_code[:64])
-        abort(404)
+        authz.unknown_unit(unit_code)
     monitoring = _monitor(survey_round, found.id)
     return render_template(
         "monitoring/unit.html",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from flask import abort, request
 
+from survey_app.bounds import OutOfBounds, parse_date, parse_id
 from survey_app.local_time import service_zone
 from survey_app.par import entry
 from survey_app.par.criteria_model import ScoredItem
@@ -29,10 +30,11 @@ APPRAISAL_PARTS = (entry.APPRAISED_SCORE, entry.REASON)
 
 def posted_version() -> int:
     """The assessment version the page was rendered with (for the stale-page check)."""
-    raw = request.form.get("version", "")
-    if not raw.isdigit():
+    # ASCII digits within an integer column: "²".isdigit() is True but int("²") fails.
+    version = parse_id(request.form.get("version", ""))
+    if version is None:
         abort(400)
-    return int(raw)
+    return version
 
 
 def check_names(allowed: set[str]) -> None:
@@ -53,7 +55,8 @@ def self_entries(items: Sequence[ScoredItem]) -> dict[str, entry.SelfEntry]:
     entries = {}
     for item in items:
         removals = request.form.getlist(entry.field_name(entry.REMOVE_EVIDENCE, item.code))
-        if not all(value.isdigit() for value in removals):
+        removal_ids = [parse_id(value) for value in removals]
+        if None in removal_ids:
             abort(400)
         entries[item.code] = entry.SelfEntry(
             score=_value(entry.SELF_SCORE, item.code),
@@ -61,7 +64,7 @@ def self_entries(items: Sequence[ScoredItem]) -> dict[str, entry.SelfEntry]:
             evidence_number=_value(entry.EVIDENCE_NUMBER, item.code),
             evidence_date=_value(entry.EVIDENCE_DATE, item.code),
             evidence_description=_value(entry.EVIDENCE_DESCRIPTION, item.code),
-            remove_evidence=tuple(int(value) for value in removals),
+            remove_evidence=tuple(number for number in removal_ids if number is not None),
         )
     return entries
 
@@ -79,8 +82,10 @@ def appraisal_entries(items: Sequence[ScoredItem]) -> dict[str, entry.AppraisalE
 def new_deadline() -> dt.datetime:
     """The reopening's deadline, typed as a date and time in the service's time zone."""
     try:
-        day = dt.date.fromisoformat(request.form.get("deadline_date", ""))
+        day = parse_date(request.form.get("deadline_date", "").strip(), "deadline_date")
         moment = dt.time.fromisoformat(request.form.get("deadline_time", "") or "23:59")
+    except OutOfBounds as problem:
+        raise ParInvalid({"deadline": f"Nhập ngày (và giờ) của hạn mới: {problem}"}) from None
     except ValueError:
         raise ParInvalid({"deadline": "Nhập ngày (và giờ) của hạn mới."}) from None
     return dt.datetime.combine(day, moment, service_zone()).astimezone(dt.UTC)

@@ -60,7 +60,7 @@ def assessment_or_404(round_code: str, unit_code: str) -> ParAssessment:
         .first()
     )
     if found is None:
-        abort(404)
+        authz.unknown_unit(unit_code)
     authz.require_unit_access(found.unit_id)  # another unit's officer: 403 + audit entry
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -11,6 +12,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.validators import Optional as OptionalValue
 from wtforms.widgets import TextInput
 
+from survey_app.bounds import OutOfBounds, check_target
 from survey_app.questionnaires.model import Questionnaire
 from survey_app.quotas.cells import cell_label, cell_order
 from survey_app.quotas.targets import DEFAULT_FLOORS, CellTarget, TargetsProblem, parse_shares
@@ -27,13 +29,16 @@ class CountField(IntegerField):
         text = str(valuelist[0]).strip() if valuelist else ""
         if not text:
             return
-        try:
-            number = int(text)
-        except ValueError:
-            raise ValueError("Hãy nhập một số nguyên, ví dụ 150.") from None
+        # ASCII digits only, at most 10 (int() also reads "١٥٠" and "1_000").
+        if not re.fullmatch(r"-?[0-9]{1,10}", text):
+            raise ValueError("Hãy nhập một số nguyên, ví dụ 150.")
+        number = int(text)
         if number < 0:
             raise ValueError("Không được nhập số âm.")
-        self.data = number
+        try:
+            self.data = check_target(number)
+        except OutOfBounds as problem:
+            raise ValueError(str(problem)) from None
 
 
 class MarginField(FloatField):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from survey_app.bounds import OutOfBounds, parse_date
 from survey_app.local_time import service_zone
 
 #: Weighting after the design weights N_h/n_h: none, post-stratification to each unit's own
@@ -146,12 +147,11 @@ def _weighting(settings: Mapping[str, Any], base: WeightingOptions) -> Weighting
 
 
 def _date(value: str) -> dt.date:
+    # Bounded (survey_app.bounds): the end of 9999-12-31 would overflow a datetime.
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise OptionsProblem(
-            f"'cutoff' phải là ngày dạng YYYY-MM-DD (năm-tháng-ngày), nhận được {value[:40]!r}"
-        ) from None
+        return parse_date(value, "cutoff")
+    except OutOfBounds as problem:
+        raise OptionsProblem(str(problem)) from None
 
 
 def results_options(

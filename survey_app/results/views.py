@@ -7,7 +7,7 @@ string and are checked; bad ones get a 400 page and an audit entry.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from survey_app.db import get_session
 from survey_app.formatting import number
@@ -120,7 +120,7 @@ def unit(round_code: str, unit_code: str) -> str | tuple[str, int]:
     survey_round = round_for_staff(round_code)
     chosen = unit_for_staff(survey_round, unit_code)
     if chosen is None:
-        abort(404)
+        authz.unknown_unit(unit_code)
     options = _options(survey_round)
     if not isinstance(options, ResultsOptions):
         return options

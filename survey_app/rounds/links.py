@@ -84,8 +84,13 @@ def kiosk_url(link: SurveyLink) -> str:
     return f"{public_url(link)}?kiosk={kiosk_code(link)}"
 
 
-def resolve_token(session: Session, token: str) -> SurveyLink | None:
-    """The live link a token names, or None for malformed, forged, unknown or revoked tokens."""
+def resolve_token(
+    session: Session, token: str, *, include_revoked: bool = False
+) -> SurveyLink | None:
+    """The live link a token names, or None for malformed, forged, unknown or revoked tokens.
+
+    ``include_revoked``: a revoked link's token still resolves (receipts of responses sent
+    before the link was rotated stay reachable; the form itself is gone)."""
     match = _TOKEN_RE.fullmatch(token)
     if match is None:
         return None
@@ -97,7 +102,7 @@ def resolve_token(session: Session, token: str) -> SurveyLink | None:
     link = session.get(
         SurveyLink, link_id, options=(joinedload(SurveyLink.round), joinedload(SurveyLink.unit))
     )
-    if link is None or link.revoked_at is not None:
+    if link is None or (link.revoked_at is not None and not include_revoked):
         return None
     return link
 

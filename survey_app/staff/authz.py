@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar, cast
+from typing import NoReturn, ParamSpec, TypeVar, cast
 
 import flask_login
 from flask import abort
@@ -57,6 +57,17 @@ def deny(reason: str, **detail: object) -> None:
     audit.record(session, "access_denied", target=reason, detail=detail)
     session.commit()
     abort(403)
+
+
+def unknown_unit(unit_code: str) -> NoReturn:
+    """Answer a unit code that names no unit here: 404, or for a commune officer 403 + audit.
+
+    A commune officer probing for other codes is refused and recorded like asking for another
+    unit, on every page alike (monitoring, results, PAR).
+    """
+    if unit_scope() is not None:
+        deny("unit", unit_code=unit_code[:64])
+    abort(404)
 
 
 def unit_scope() -> int | None:

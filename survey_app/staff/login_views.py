@@ -9,17 +9,12 @@ from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app.db import get_session
-from survey_app.security import limiter
-from survey_app.staff import audit
+from survey_app.staff import audit, authz, session_versions, throttling
 from survey_app.staff.accounts import authenticate
 from survey_app.staff.authz import login_required
 from survey_app.staff.forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
-
-
-def _username_key() -> str:
-    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
 
 
 def _safe_next(target: str | None) -> str:
@@ -35,8 +30,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("5 per minute", methods=["POST"], key_func=_username_key)
+@throttling.limited
 def login() -> str | tuple[str, int] | WerkzeugResponse:
     form = LoginForm()
     if request.method == "POST":
@@ -55,6 +49,7 @@ def login() -> str | tuple[str, int] | WerkzeugResponse:
         session.clear()
         session.permanent = True
         login_user(user)
+        session_versions.bind(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("staff/login.html", form=form)
 
@@ -64,6 +59,9 @@ def login() -> str | tuple[str, int] | WerkzeugResponse:
 def logout() -> WerkzeugResponse:
     db = get_session()
     audit.record(db, "logout")
+    # Every session of the account ends, not only this cookie: a copy saved elsewhere (a
+    # shared computer, a stolen cookie) must not outlive the logout.
+    session_versions.end_sessions(authz.user())
     db.commit()
     logout_user()
     session.clear()

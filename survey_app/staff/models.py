@@ -44,6 +44,8 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # Incremented to end every login session of the account (staff.session_versions).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Accounts made by `flask setup-demo`; `flask clear-demo` removes them before a real year.

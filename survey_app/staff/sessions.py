@@ -6,14 +6,20 @@ from flask import Flask
 from flask_login import LoginManager, current_user
 
 from survey_app.db import get_session
+from survey_app.staff import session_versions
 from survey_app.staff.models import User
 
 login_manager = LoginManager()
 
 
 def load_user(user_id: str) -> User | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    # ASCII digits of a bounded length: isdigit() accepts "²", and the id must fit an integer.
+    number = int(user_id) if user_id.isascii() and user_id.isdigit() and len(user_id) < 10 else 0
+    user = get_session().get(User, number) if number else None
+    if user is None or not user.active or not session_versions.is_current(user):
+        # A cookie from before a logout, password change or disabling: back to the login page.
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:

@@ -203,7 +203,7 @@ def test_nobody_edits_after_publication(app: Flask) -> None:
         (council, "complete-appraisal", {"version": version}),
         (chairman, "approve", {"version": version}),
         (chairman, "return", {"version": version, "reason": "Xem lại"}),
-        (district, "reopen", {"version": version, "reason": "x", "deadline_date": "2999-01-01"}),
+        (district, "reopen", {"version": version, "reason": "x", "deadline_date": "2099-01-01"}),
     ]
     for client, suffix, data in attempts:
         reply = client.post(_url(UNIT, suffix), data=data)
