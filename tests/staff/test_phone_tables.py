@@ -8,6 +8,7 @@ still be scrolled (its own scrollWidth is larger than its box).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,16 @@ from playwright.sync_api import Page, sync_playwright
 
 from survey_app.demo.par_round import DEMO_PAR_ROUND
 from survey_app.demo.setup import DEMO_ROUND
-from tests.collection.test_browser import CHROMIUM_ARGS, PHONE, chromium_path, live_app
+from tests.collection.browsing import PHONE
+from tests.factories.browser import CHROMIUM_ARGS, chromium_path, served_app
 from tests.factories.staff import PASSWORD, make_user
 
-__all__ = ["live_app"]  # the fixture, imported so that pytest finds it here
+
+@pytest.fixture
+def live_app(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    with served_app(sqlite_url, tmp_path) as served:
+        yield served
+
 
 R = DEMO_ROUND
 PAGES = (
