@@ -78,10 +78,13 @@ def test_export_dates_out_of_bounds_are_400(any_app: Flask, query: str) -> None:
     assert "2000-01-01" in reply.text
 
 
-@pytest.mark.parametrize("before", ["99999999999999999999", "²", "2147483648"])
-def test_audit_before_beyond_integers_is_ignored(any_app: Flask, before: str) -> None:
+@pytest.mark.parametrize("page", ["99999999999999999999", "²", "2147483648"])
+def test_audit_page_beyond_integers_is_answered_not_crashed(any_app: Flask, page: str) -> None:
     client = logged_in_client(any_app, "admin")
-    assert client.get(f"/staff/admin/audit?before={before}").status_code == 200
+    # The audit log reads only its known filters; a page number out of range is refused or
+    # clamped with a message, never a 500.
+    assert client.get(f"/staff/admin/audit?page={page}").status_code in {200, 400}
+    assert client.get("/staff/admin/audit?before=1").status_code == 400  # an unknown filter
 
 
 @pytest.mark.parametrize("target", ["100000000", "99999999999999999999", "١٥٠", "1_000"])

@@ -72,7 +72,7 @@ LONELY_PSU: Final = "adjust"
 RANK_METHOD: Final = (
     "khoảng hạng đồng thời (Klein, Wright & Wieczorek 2020): khoảng tin cậy Bonferroni của mọi "
     "đơn vị có chỉ số, cùng mức tin cậy; hạng a–b nghĩa là dữ liệu không phân biệt được đơn vị "
-    "với các hạng trong khoảng đó (joint rank intervals, Bonferroni)"
+    "với các hạng trong khoảng đó (khoảng hạng đồng thời, hiệu chỉnh Bonferroni)"
 )
 
 

@@ -18,6 +18,7 @@ from typing import Any, Final
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from survey_app.bounds import ID_MAX, parse_id
 from survey_app.formatting import day, integer, moment, number
 from survey_app.local_time import service_zone
 from survey_app.query import QueryProblem
@@ -256,9 +257,12 @@ def read_filters(values: Mapping[str, str]) -> AuditFilters:
     if date_from and date_to and date_from > date_to:
         raise QueryProblem(f"khoảng ngày bị đảo: từ {date_from:%d/%m/%Y} đến {date_to:%d/%m/%Y}")
     page_text = values.get("page", "").strip() or "1"
-    if not page_text.isdigit() or int(page_text) < 1:
+    # parse_id: ASCII digits only ("²" passes isdigit) and small enough that the OFFSET fits
+    # the database's integers.
+    page = parse_id(page_text)
+    if page is None or page < 1 or page > ID_MAX // PAGE_SIZE:
         raise QueryProblem(f"số trang phải là số nguyên từ 1, nhận được {page_text[:20]!r}")
-    return AuditFilters(actor, action, date_from, date_to, int(page_text))
+    return AuditFilters(actor, action, date_from, date_to, page)
 
 
 def _start(day: dt.date) -> dt.datetime:

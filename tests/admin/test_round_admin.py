@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from survey_app.db import session_scope
-from survey_app.demo.setup import DEMO_ROUND
+from survey_app.demo.setup import DEMO_FORM, DEMO_ROUND
 from survey_app.rounds.models import SurveyLink, SurveyRound
 from survey_app.rounds.services import round_by_code
 from survey_app.staff.models import AuditEvent
@@ -18,6 +18,7 @@ from tests.factories.demo import demo_link, submit_all
 from tests.factories.staff import logged_in_client
 
 ADMIN = "/staff/admin/rounds"
+DEMO_QUESTIONNAIRE = "@".join(DEMO_FORM)
 
 
 def _round(app: Flask, code: str = DEMO_ROUND) -> SurveyRound:
@@ -137,7 +138,9 @@ def test_responses_protect_the_questionnaire_and_answering_units(app: Flask) -> 
     officer = logged_in_client(app, "district_officer")
     page = officer.get(f"{ADMIN}/{DEMO_ROUND}/edit")
     assert page.status_code == 200
-    form = _round_form(app, code=DEMO_ROUND, units=_unit_ids(app, "439-pho-chau"))
+    form = _round_form(
+        app, code=DEMO_ROUND, questionnaire=DEMO_QUESTIONNAIRE, units=_unit_ids(app, "439-pho-chau")
+    )
     form.update(period_start="2021-01-01", period_end="2021-09-30")
     reply = officer.post(f"{ADMIN}/{DEMO_ROUND}/edit", data=form)
     assert reply.status_code == 422
@@ -148,7 +151,9 @@ def test_responses_protect_the_questionnaire_and_answering_units(app: Flask) -> 
 def test_edit_title_and_units_before_any_response(app: Flask) -> None:
     demo_link(app)
     officer = logged_in_client(app, "district_officer")
-    form = _round_form(app, code=DEMO_ROUND, title="Đợt mới tên mới")
+    form = _round_form(
+        app, code=DEMO_ROUND, title="Đợt mới tên mới", questionnaire=DEMO_QUESTIONNAIRE
+    )
     form.update(period_start="2021-01-01", period_end="2021-09-30")
     assert officer.post(f"{ADMIN}/{DEMO_ROUND}/edit", data=form).status_code == 302
     edited = _round(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from playwright.sync_api import Browser, Error, Page
+from playwright.sync_api import Browser, Error, Page, expect
 
 from survey_app.db import session_scope
 from survey_app.responses.models import Response
@@ -205,7 +205,8 @@ def test_kiosk_wipes_an_abandoned_questionnaire_after_a_warning(
     assert page.locator("#dossier_code").input_value() == "HS-A-2021-0042"
     # Walked away: the warning comes back, then a fresh questionnaire replaces it.
     warning.wait_for(state="visible", timeout=6000)
-    page.wait_for_function("!document.querySelector('#dossier_code')?.value", timeout=8000)
+    # Polled from Python: a string predicate would be eval'd in the page, which the CSP forbids.
+    expect(page.locator("#dossier_code")).to_have_value("", timeout=8000)
     page.wait_for_load_state("load")
     _shows_nothing_of_a(page, "no receipt yet")
     assert page.locator('input[name="page"]').input_value() == "0"

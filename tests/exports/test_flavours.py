@@ -80,7 +80,7 @@ def test_method_note_is_its_own_download_in_either_flavour(
     vi = read_vi(analyst.get(f"{EXPORTS}/responses-method-note.csv?unit=439-son-giang").data)
     assert list(vi.columns) == ["Mục", "Nội dung"]
     note = dict(zip(vi["Mục"], vi["Nội dung"], strict=True))
-    assert "sipas-commune phiên bản 2021.1" in note["Bảng hỏi"]
+    assert "sipas-commune phiên bản 2021.2" in note["Bảng hỏi"]
     assert "unit=439-son-giang" in note["Bộ lọc"]
     plain = read_plain(analyst.get(f"{EXPORTS}/estimates-method-note.csv?flavour=plain").data)
     assert "Tham số tái lập" in plain["Mục"].tolist()

@@ -119,6 +119,8 @@
       !Object.keys(here).some(function (name) { return here[name].length; });
     if (draft && draft.sid !== sid.value && fresh && Date.now() - (draft.at || 0) < 3600000) {
       sid.value = draft.sid;
+      // The server signs each form load for its own submission id: carry the draft's load too.
+      if (draft.load) form.elements.started_at.value = draft.load;
     }
     if (draft && draft.sid === sid.value) restore(form, draft.answers);
 
@@ -127,7 +129,9 @@
       var answers = previous && previous.sid === sid.value ? previous.answers : {};
       var here = answersOf(form);
       Object.keys(here).forEach(function (name) { answers[name] = here[name]; });
-      writeDraft(token, { sid: sid.value, answers: answers, at: Date.now() });
+      writeDraft(token, {
+        sid: sid.value, load: form.elements.started_at.value, answers: answers, at: Date.now()
+      });
     }
     form.addEventListener("change", save);
     startWorker(form.getAttribute("data-worker"));
