@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from survey_app.exports.formats import sheet_title
 from survey_app.par.rules import RULE_LABELS, STATUS_LABELS
 from survey_app.par.table import RANKING_NOTE, ParTable, TableRow
 
@@ -147,7 +148,7 @@ def iter_csv(table: ParTable) -> Iterator[str]:
 def xlsx_bytes(table: ParTable) -> bytes:
     workbook = Workbook()
     sheet: Any = workbook.active
-    sheet.title = "Chi so CCHC"
+    sheet.title = sheet_title("Chỉ số CCHC")
     sheet.append([neutralise(name) for name in header(table)])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -156,7 +157,7 @@ def xlsx_bytes(table: ParTable) -> bytes:
     sheet.freeze_panes = "D2"
     for index in range(1, len(header(table)) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 14 if index != 3 else 24
-    notes_sheet: Any = workbook.create_sheet("Ghi chu")
+    notes_sheet: Any = workbook.create_sheet(sheet_title("Ghi chú"))
     for line in notes(table):
         notes_sheet.append([neutralise(line)])
     notes_sheet.column_dimensions["A"].width = 120

@@ -39,6 +39,7 @@ from survey_app.par.view_support import Page, run_change
 from survey_app.sql_types import utcnow
 from survey_app.staff import audit, authz
 from survey_app.staff.models import User
+from survey_app.units.naming import kind_label
 
 bp = Blueprint("par", __name__, url_prefix="/staff/par", cli_group=None)
 bp.record_once(lambda state: init_criteria(state.app))
@@ -53,6 +54,12 @@ def _allow_larger_forms(_endpoint: str | None, _values: dict[str, Any] | None) -
     # URL value preprocessors run before every before_request function, including CSRF's,
     # which is the first to read (and size-check) the form.
     request.max_content_length = FORM_LIMIT
+
+
+@bp.app_template_global("unit_kind")
+def _unit_kind(kind: str, capital: bool = False) -> str:
+    """A unit's own kind in PAR pages ("thị trấn", never "xã" for a thị trấn)."""
+    return kind_label(kind, capital=capital)
 
 
 @bp.app_template_filter("points")

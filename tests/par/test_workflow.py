@@ -253,13 +253,13 @@ def test_published_table_exports_csv_and_xlsx_with_neutralised_text(app: Flask) 
     assert "'=HYPERLINK" in reply.text
     assert ",=HYPERLINK" not in reply.text
     book = openpyxl.load_workbook(io.BytesIO(analyst.get(f"/staff/par/{pf.ROUND}/table.xlsx").data))
-    sheet = book["Chi so CCHC"]
+    sheet = book["Chỉ số CCHC"]
     names = [sheet.cell(row=r, column=3).value for r in range(2, 4)]
     assert '\'=HYPERLINK("http://example.com","Sơn Hàm")' in names
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(row=2, column=header.index("Chỉ số CCHC (%)") + 1).value == 100.0
     assert sheet.cell(row=2, column=1).value == 1
-    assert any("Bộ tiêu chí" in str(row[0].value) for row in book["Ghi chu"].iter_rows())
+    assert any("Bộ tiêu chí" in str(row[0].value) for row in book["Ghi chú"].iter_rows())
     assert [e.detail["format"] for e in _events(app, "par_export")] == ["csv", "csv", "xlsx"]
 
 
