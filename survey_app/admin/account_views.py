@@ -22,7 +22,7 @@ from survey_app.staff.models import ROLES, User
 from survey_app.staff.navigation import role_label
 from survey_app.staff.session_versions import change_password, end_sessions, set_active
 from survey_app.units.models import AdminUnit
-from survey_app.units.naming import kind_label
+from survey_app.units.naming import choice_label
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff/admin/users")
 
@@ -38,13 +38,8 @@ def _choices(form: AccountForm) -> None:
         .order_by(AdminUnit.valid_to.is_not(None), AdminUnit.name)
     )
     form.unit.choices = [SelectChoice("", "— không gắn đơn vị —")] + [
-        SelectChoice(unit.code, _unit_label(unit)) for unit in units
+        SelectChoice(unit.code, choice_label(unit)) for unit in units
     ]
-
-
-def _unit_label(unit: AdminUnit) -> str:
-    ended = f", hết hiệu lực {unit.valid_to:%d/%m/%Y}" if unit.valid_to else ""
-    return f"{unit.name} ({kind_label(unit.kind)}{ended})"
 
 
 def _user_or_404(user_id: int) -> User:

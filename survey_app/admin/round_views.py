@@ -24,7 +24,7 @@ from survey_app.rounds.services import RoundProblem, create_round, round_by_code
 from survey_app.sql_types import utcnow
 from survey_app.staff import audit, authz
 from survey_app.units.models import AdminUnit
-from survey_app.units.naming import kind_label
+from survey_app.units.naming import choice_label
 
 bp = Blueprint("round_admin", __name__, url_prefix="/staff/admin/rounds")
 
@@ -60,15 +60,8 @@ def _unit_choices(form: RoundForm) -> dict[int, AdminUnit]:
         .order_by(AdminUnit.valid_to.is_not(None), AdminUnit.code)
     )
     by_id = {unit.id: unit for unit in units}
-    form.units.choices = [
-        SelectChoice(unit.id, f"{unit.name} ({kind_label(unit.kind)}{_ended(unit)})")
-        for unit in by_id.values()
-    ]
+    form.units.choices = [SelectChoice(unit.id, choice_label(unit)) for unit in by_id.values()]
     return by_id
-
-
-def _ended(unit: AdminUnit) -> str:
-    return f", hết hiệu lực {unit.valid_to:%d/%m/%Y}" if unit.valid_to else ""
 
 
 def _units_in_force(form: RoundForm, units: dict[int, AdminUnit]) -> bool:

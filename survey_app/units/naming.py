@@ -7,6 +7,7 @@ so a thị trấn or a phường is never called a xã.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 KIND_LABELS = {
@@ -36,6 +37,17 @@ class NamedUnit(Protocol):
 
     @property
     def kind(self) -> str: ...
+
+
+class DatedUnit(NamedUnit, Protocol):
+    @property
+    def valid_to(self) -> dt.date | None: ...
+
+
+def choice_label(unit: DatedUnit) -> str:
+    """A unit in a staff pick list: "Xã Sơn Quang (xã, hết hiệu lực 01/01/2020)"."""
+    ended = f", hết hiệu lực {unit.valid_to:%d/%m/%Y}" if unit.valid_to else ""
+    return f"{unit.name} ({kind_label(unit.kind)}{ended})"
 
 
 def kind_label(kind: str, language: str = "vi", *, capital: bool = False) -> str:
